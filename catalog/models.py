@@ -1,0 +1,119 @@
+"""Catalog: categories, products, variants and images of the cooperatives."""
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from market.models import Cooperative
+
+Rupiah = int
+MAX_PRICE: Rupiah = 1_000_000_000  # one billion rupiah: beyond any cooperative product
+MAX_STOCK = 1_000_000
+
+
+class Category(models.Model):
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    class Unit(models.TextChoices):
+        KG = "kg", _("kg")
+        PCS = "pcs", _("pcs")
+        LITER = "liter", _("liter")
+        PACK = "pack", _("pack")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        ACTIVE = "active", _("active")
+        ARCHIVED = "archived", _("archived")
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="products"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.PCS)
+    weight_grams = models.PositiveIntegerField(_("weight (grams)"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    # The lowest variant price, kept by the catalog services so that listing,
+    # filtering and ordering by price read one indexed column.
+    price = models.PositiveBigIntegerField(_("lowest price"), default=0)
+    # PostgreSQL full-text document (name weighted over description), kept by
+    # catalog.search.product_search_refresh(); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        indexes = [
+            models.Index(fields=["status", "category", "price"], name="product_status_cat_price"),
+            models.Index(fields=["status", "price"], name="product_status_price"),
+            models.Index(fields=["cooperative", "status"], name="product_coop_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Variant(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    # Copied from the product so that SKUs can be unique per cooperative in the database.
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="variants"
+    )
+    sku = models.CharField(_("SKU"), max_length=64)
+    name = models.CharField(_("name"), max_length=100)
+    price = models.PositiveBigIntegerField(_("price (rupiah)"))
+    stock = models.PositiveIntegerField(_("stock"), default=0)
+
+    class Meta:
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "sku"], name="variant_sku_per_coop"),
+            models.CheckConstraint(
+                condition=Q(price__gt=0, price__lte=MAX_PRICE), name="variant_price_range"
+            ),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} — {self.name}"
+
+
+def product_image_path(instance: "ProductImage", filename: str) -> str:
+    return f"products/{instance.product_id}/{filename}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("image"), upload_to=product_image_path)
+    # Size name -> storage path of a WebP thumbnail, written by the thumbnail task.
+    thumbnails = models.JSONField(_("thumbnails"), default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+
+    def __str__(self) -> str:
+        return self.image.name

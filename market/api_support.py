@@ -1,0 +1,41 @@
+"""Shared API plumbing: pagination and the one exception handler."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import pagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from market.errors import DomainError
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def exception_handler(exc, context):
+    """Map domain errors to 400/403/404/409; everything else as DRF does."""
+    if isinstance(exc, DomainError):
+        return Response(exc.as_payload(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        payload = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        return Response(payload, status=400)
+    return drf_exception_handler(exc, context)
+
+
+def validated(serializer_class, data, **kwargs) -> dict:
+    """Validate request data with an input serializer; a 400 naming the fields otherwise."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def paginated_response(request, view, queryset, serializer_class, **context) -> Response:
+    """One page of `queryset`, in the `{count, next, previous, results}` envelope."""
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    data = serializer_class(page, many=True, context={"request": request, **context}).data
+    return paginator.get_paginated_response(data)

@@ -1,0 +1,50 @@
+"""Domain errors raised by services; `market.api_support.exception_handler` maps them to HTTP."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """Base of every business-rule refusal."""
+
+    status_code = 400
+    code = "invalid"
+    default_message = _("The request cannot be carried out.")
+
+    def __init__(self, message=None, *, fields: dict | None = None, **extra):
+        self.message = message or self.default_message
+        self.fields = fields or {}
+        self.extra = extra
+        super().__init__(str(self.message))
+
+    def as_payload(self) -> dict:
+        if self.fields:
+            return {name: [str(m) for m in _as_list(msgs)] for name, msgs in self.fields.items()}
+        return {"code": self.code, "detail": str(self.message), **self.extra}
+
+
+def _as_list(messages) -> list:
+    return messages if isinstance(messages, list | tuple) else [messages]
+
+
+class InvalidInput(DomainError):
+    """Input that breaks a business rule; 400 naming the field."""
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+    code = "permission_denied"
+    default_message = _("You are not allowed to do this.")
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+    default_message = _("Not found.")
+
+
+class Conflict(DomainError):
+    """The request is valid but the current state forbids it (stock, status)."""
+
+    status_code = 409
+    code = "conflict"
+    default_message = _("This conflicts with the current state.")

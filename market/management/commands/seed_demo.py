@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from market.demo import DEMO_PASSWORD, seed_market
+
+
+class Command(BaseCommand):
+    help = "Load the Bengkayang demo market (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        logins = seed_market()
+        self.stdout.write(self.style.SUCCESS("Demo market ready: http://127.0.0.1:8000/"))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        for role, user in [
+            ("buyer", logins.buyer),
+            ("cooperative owner", logins.owner),
+            ("dinas officer", logins.officer),
+            ("platform admin (/admin/)", logins.admin),
+        ]:
+            self.stdout.write(f"  {role:<26} {user.email}")

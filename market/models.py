@@ -1,0 +1,229 @@
+"""Marketplace core: users, regions, cooperatives, memberships, dinas officers."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+nik_validator = RegexValidator(r"^\d{16}$", _("NIK must be exactly 16 digits."))
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **fields) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who logs in; identified by e-mail. Roles come from memberships."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    is_staff = models.BooleanField(_("admin site access"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name
+
+
+class Region(models.Model):
+    """A province, regency (kabupaten) or district (kecamatan), by Kemendagri code."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("province")
+        REGENCY = "regency", _("regency")
+        DISTRICT = "district", _("district")
+
+    code = models.CharField(_("code"), max_length=13, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @staticmethod
+    def within_q(code: str, field: str = "code") -> Q:
+        """Q matching the region with this code and every region below it.
+
+        Kemendagri codes nest by dotted prefix (61 > 61.07 > 61.07.01), so the
+        tree is one indexed prefix match, never a recursive query.
+        """
+        return Q(**{field: code}) | Q(**{f"{field}__startswith": f"{code}."})
+
+
+class Cooperative(models.Model):
+    class Kind(models.TextChoices):
+        KONSUMEN = "konsumen", _("consumer")
+        PRODUSEN = "produsen", _("producer")
+        PEMASARAN = "pemasaran", _("marketing")
+        JASA = "jasa", _("services")
+        SIMPAN_PINJAM = "simpan_pinjam", _("savings and loans")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        VERIFIED = "verified", _("verified")
+        REJECTED = "rejected", _("rejected")
+        SUSPENDED = "suspended", _("suspended")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    nik = models.CharField(
+        _("NIK (Nomor Induk Koperasi)"), max_length=16, unique=True, validators=[nik_validator]
+    )
+    legal_number = models.CharField(_("legal entity number"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="cooperatives",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    address = models.CharField(_("address"), max_length=300)
+    phone = models.CharField(_("phone"), max_length=32)
+    email = models.EmailField(_("e-mail"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="cooperatives/logos/", blank=True)
+    members_count = models.PositiveIntegerField(_("members"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    status_note = models.TextField(_("verification note"), blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_rat_date = models.DateField(_("last RAT held"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    members = models.ManyToManyField(User, through="Membership", related_name="cooperatives")
+
+    class Meta:
+        verbose_name = _("cooperative")
+        verbose_name_plural = _("cooperatives")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nik__regex=r"^[0-9]{16}$"), name="cooperative_nik_16_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == self.Status.VERIFIED
+
+
+class Membership(models.Model):
+    """A user's role in a cooperative's management (pengurus)."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("owner")
+        MANAGER = "manager", _("manager")
+        STAFF = "staff", _("staff")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cooperative"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.cooperative} ({self.role})"
+
+
+class DinasOfficer(models.Model):
+    """An officer of the cooperative office, overseeing whole regions and what is below them."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="dinas_officer")
+    regions = models.ManyToManyField(Region, related_name="officers")
+    title = models.CharField(_("title"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("dinas officer")
+        verbose_name_plural = _("dinas officers")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class RatMeeting(models.Model):
+    """An annual members' meeting (Rapat Anggota Tahunan) a cooperative held."""
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, related_name="rat_meetings"
+    )
+    held_on = models.DateField(_("held on"))
+    attendance = models.PositiveIntegerField(_("attendance"))
+    members_total = models.PositiveIntegerField(
+        _("members in total"), validators=[MinValueValidator(1)]
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("RAT meeting")
+        verbose_name_plural = _("RAT meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attendance__lte=models.F("members_total")),
+                name="rat_attendance_within_members",
+            ),
+            models.UniqueConstraint(fields=["cooperative", "held_on"], name="rat_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"RAT {self.cooperative} {self.held_on}"

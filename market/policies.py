@@ -1,0 +1,73 @@
+"""Who may do what: every authorization rule of the marketplace core, once.
+
+Views, pages, admin actions and services call these; nothing else decides.
+A platform admin (superuser) passes every rule.
+"""
+
+from django.db.models import Q
+
+from market.errors import NotAllowed
+from market.models import Cooperative, Membership, Region, User
+
+MANAGING_ROLES = (Membership.Role.OWNER, Membership.Role.MANAGER)
+
+
+def is_platform_admin(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+def cooperative_role(user: User, cooperative: Cooperative) -> str | None:
+    """The user's role in the cooperative, or None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(user=user, cooperative=cooperative)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def officer_scope_q(user: User, field: str = "region__code") -> Q | None:
+    """Q for what lies in the officer's regions; None when the user oversees nothing."""
+    if not user.is_authenticated:
+        return None
+    codes = Region.objects.filter(officers__user=user).values_list("code", flat=True)
+    scope = None
+    for code in codes:
+        clause = Region.within_q(code, field)
+        scope = clause if scope is None else scope | clause
+    return scope
+
+
+def officer_covers(user: User, cooperative: Cooperative) -> bool:
+    """The user is a dinas officer whose regions contain the cooperative."""
+    scope = officer_scope_q(user, field="code")
+    return scope is not None and Region.objects.filter(scope, pk=cooperative.region_id).exists()
+
+
+def is_cooperative_staff(user: User, cooperative: Cooperative) -> bool:
+    """Any role in the cooperative: may run its catalog and fulfil its orders."""
+    return is_platform_admin(user) or cooperative_role(user, cooperative) is not None
+
+
+def can_manage_cooperative(user: User, cooperative: Cooperative) -> bool:
+    """Owner or manager: the profile, RAT records, shipping options, refunds."""
+    return is_platform_admin(user) or cooperative_role(user, cooperative) in MANAGING_ROLES
+
+
+def can_manage_members(user: User, cooperative: Cooperative) -> bool:
+    return is_platform_admin(user) or cooperative_role(user, cooperative) == Membership.Role.OWNER
+
+
+def can_verify_cooperative(user: User, cooperative: Cooperative) -> bool:
+    return is_platform_admin(user) or officer_covers(user, cooperative)
+
+
+def can_view_private_cooperative(user: User, cooperative: Cooperative) -> bool:
+    """Unverified cooperatives and RAT records: their staff and dinas in scope only."""
+    return is_cooperative_staff(user, cooperative) or officer_covers(user, cooperative)
+
+
+def ensure(allowed: bool) -> None:
+    if not allowed:
+        raise NotAllowed()

@@ -1,0 +1,75 @@
+"""Read queries of the marketplace core; every view and page starts from these."""
+
+from django.db.models import Count, Q, QuerySet
+
+from market.errors import NotFound
+from market.models import Cooperative, Membership, Region, User
+from market.policies import is_platform_admin, officer_scope_q
+
+
+def region_list(*, level: str | None = None, parent: str | None = None) -> QuerySet[Region]:
+    regions = Region.objects.select_related("parent").order_by("code")
+    if level:
+        regions = regions.filter(level=level)
+    if parent:
+        regions = regions.filter(parent__code=parent)
+    return regions
+
+
+def cooperative_list_public(*, region: str | None = None, q: str | None = None):
+    """Verified cooperatives, the ones that appear in the market."""
+    cooperatives = Cooperative.objects.filter(status=Cooperative.Status.VERIFIED)
+    if region:
+        cooperatives = cooperatives.filter(Region.within_q(region, "region__code"))
+    if q:
+        cooperatives = cooperatives.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    return cooperatives.select_related("region").order_by("name", "pk")
+
+
+def cooperatives_visible_to(user: User) -> QuerySet[Cooperative]:
+    """Verified ones for everyone; unverified ones to their staff and dinas in scope."""
+    if is_platform_admin(user):
+        return Cooperative.objects.all()
+    visible = Q(status=Cooperative.Status.VERIFIED)
+    if user.is_authenticated:
+        visible |= Q(memberships__user=user)
+        scope = officer_scope_q(user)
+        if scope is not None:
+            visible |= scope
+    # The membership join can repeat a row; filter by pk to stay distinct.
+    return Cooperative.objects.filter(pk__in=Cooperative.objects.filter(visible).values("pk"))
+
+
+def cooperative_get_for(*, user: User, slug: str) -> Cooperative:
+    """The cooperative if the user may see it, else 404 (no hint that it exists)."""
+    cooperative = (
+        cooperatives_visible_to(user)
+        .select_related("region")
+        .annotate(product_count=_active_product_count())
+        .filter(slug=slug)
+        .first()
+    )
+    if cooperative is None:
+        raise NotFound()
+    return cooperative
+
+
+def membership_list(*, cooperative: Cooperative) -> QuerySet[Membership]:
+    return cooperative.memberships.select_related("user").order_by("created_at", "pk")
+
+
+def user_cooperatives(*, user: User) -> QuerySet[Membership]:
+    return user.memberships.select_related("cooperative").order_by("cooperative__name", "pk")
+
+
+def user_dinas_region_codes(*, user: User) -> list[str]:
+    return list(
+        Region.objects.filter(officers__user=user).order_by("code").values_list("code", flat=True)
+    )
+
+
+def _active_product_count() -> Count:
+    # Imported here: catalog depends on market, not the other way round.
+    from catalog.models import Product
+
+    return Count("products", filter=Q(products__status=Product.Status.ACTIVE))

@@ -1,0 +1,186 @@
+"""Write use cases of the marketplace core."""
+
+import datetime
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from market.errors import InvalidInput
+from market.models import Cooperative, Membership, RatMeeting, Region, User
+from market.policies import (
+    can_manage_cooperative,
+    can_manage_members,
+    can_verify_cooperative,
+    ensure,
+)
+from market.slugs import unique_slug
+from market.tasks import cooperative_decision_email_task
+
+COOPERATIVE_PROFILE_FIELDS = frozenset(
+    {"name", "legal_number", "kind", "address", "phone", "email", "description",
+     "members_count", "logo"}
+)
+
+
+def user_register(*, email: str, password: str, name: str, phone: str = "") -> User:
+    """Anyone signs up with e-mail and password."""
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise InvalidInput(fields={"email": _("A user with this e-mail already exists.")})
+    user = User(email=email, name=name, phone=phone)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(fields={"password": error.messages}) from error
+    try:
+        return User.objects.create_user(email=email, password=password, name=name, phone=phone)
+    except IntegrityError as error:  # a concurrent sign-up with the same e-mail
+        raise InvalidInput(
+            fields={"email": _("A user with this e-mail already exists.")}
+        ) from error
+
+
+def _district(code: str) -> Region:
+    region = Region.objects.filter(code=code, level=Region.Level.DISTRICT).first()
+    if region is None:
+        raise InvalidInput(fields={"region": _("Unknown district (kecamatan) code: %s") % code})
+    return region
+
+
+@transaction.atomic
+def cooperative_register(
+    *,
+    owner: User,
+    name: str,
+    nik: str,
+    legal_number: str,
+    kind: str,
+    region: str,
+    address: str,
+    phone: str,
+    email: str = "",
+    description: str = "",
+    members_count: int = 0,
+) -> Cooperative:
+    """A logged-in user registers a cooperative, becomes its owner, and awaits verification."""
+    cooperative = Cooperative(
+        name=name,
+        slug=unique_slug(Cooperative, name),
+        nik=nik,
+        legal_number=legal_number,
+        kind=kind,
+        region=_district(region),
+        address=address,
+        phone=phone,
+        email=email,
+        description=description,
+        members_count=members_count,
+        status=Cooperative.Status.PENDING,
+    )
+    cooperative.full_clean()
+    try:
+        with transaction.atomic():
+            cooperative.save()
+    except IntegrityError as error:
+        if Cooperative.objects.filter(nik=nik).exists():
+            raise InvalidInput(fields={"nik": _("This NIK is already registered.")}) from error
+        raise
+    Membership.objects.create(user=owner, cooperative=cooperative, role=Membership.Role.OWNER)
+    return cooperative
+
+
+@transaction.atomic
+def cooperative_update(*, actor: User, cooperative: Cooperative, **fields) -> Cooperative:
+    """Owner or manager edits the storefront profile (never status, NIK or region)."""
+    ensure(can_manage_cooperative(actor, cooperative))
+    unknown = set(fields) - COOPERATIVE_PROFILE_FIELDS
+    if unknown:
+        raise InvalidInput(fields={name: _("This field cannot be changed.") for name in unknown})
+    for name, value in fields.items():
+        setattr(cooperative, name, value)
+    cooperative.full_clean()
+    cooperative.save()
+    return cooperative
+
+
+VERIFY_DECISIONS = (
+    Cooperative.Status.VERIFIED,
+    Cooperative.Status.REJECTED,
+    Cooperative.Status.SUSPENDED,
+)
+
+
+@transaction.atomic
+def cooperative_verify(
+    *, actor: User, cooperative: Cooperative, decision: str, note: str = ""
+) -> Cooperative:
+    """A dinas officer in scope verifies, rejects or suspends a cooperative."""
+    ensure(can_verify_cooperative(actor, cooperative))
+    if decision not in VERIFY_DECISIONS:
+        raise InvalidInput(fields={"decision": _("Must be verified, rejected or suspended.")})
+    cooperative = Cooperative.objects.select_for_update().get(pk=cooperative.pk)
+    cooperative.status = decision
+    cooperative.status_note = note
+    cooperative.status_changed_at = timezone.now()
+    cooperative.status_changed_by = actor
+    cooperative.save(
+        update_fields=["status", "status_note", "status_changed_at", "status_changed_by",
+                       "updated_at"]
+    )
+    cooperative_decision_email_task.delay_on_commit(cooperative_pk=cooperative.pk)
+    return cooperative
+
+
+@transaction.atomic
+def membership_add(
+    *, actor: User, cooperative: Cooperative, email: str, role: str
+) -> Membership:
+    """The owner adds an existing user to the cooperative's management."""
+    ensure(can_manage_members(actor, cooperative))
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise InvalidInput(fields={"email": _("No user has this e-mail; they must sign up first.")})
+    if role not in Membership.Role.values:
+        raise InvalidInput(fields={"role": _("Must be owner, manager or staff.")})
+    membership, created = Membership.objects.get_or_create(
+        user=user, cooperative=cooperative, defaults={"role": role}
+    )
+    if not created:
+        raise InvalidInput(fields={"email": _("This user is already a member.")})
+    return membership
+
+
+@transaction.atomic
+def rat_record(
+    *,
+    actor: User,
+    cooperative: Cooperative,
+    held_on: datetime.date,
+    attendance: int,
+    members_total: int,
+    notes: str = "",
+) -> RatMeeting:
+    """Owner or manager records an annual members' meeting (RAT)."""
+    ensure(can_manage_cooperative(actor, cooperative))
+    if held_on > timezone.localdate():
+        raise InvalidInput(fields={"held_on": _("A RAT cannot be recorded before it is held.")})
+    if attendance > members_total:
+        raise InvalidInput(fields={"attendance": _("Cannot exceed the members in total.")})
+    if RatMeeting.objects.filter(cooperative=cooperative, held_on=held_on).exists():
+        raise InvalidInput(fields={"held_on": _("A RAT on this day is already recorded.")})
+    meeting = RatMeeting.objects.create(
+        cooperative=cooperative,
+        held_on=held_on,
+        attendance=attendance,
+        members_total=members_total,
+        notes=notes,
+        recorded_by=actor,
+    )
+    Cooperative.objects.filter(pk=cooperative.pk).update(
+        last_rat_date=max(held_on, cooperative.last_rat_date or held_on),
+        members_count=members_total,
+    )
+    return meeting

@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from market import api
+
+api_v1 = [
+    path("auth/register/", api.RegisterView.as_view(), name="register"),
+    path("auth/token/", api.TokenView.as_view(), name="token"),
+    path("me/", api.MeView.as_view(), name="me"),
+    path("regions/", api.RegionListView.as_view(), name="region-list"),
+    path("cooperatives/", api.CooperativeListCreateView.as_view(), name="cooperative-list"),
+    path("cooperatives/<slug:slug>/", api.CooperativeDetailView.as_view(),
+         name="cooperative-detail"),
+    path("cooperatives/<slug:slug>/verify/", api.CooperativeVerifyView.as_view(),
+         name="cooperative-verify"),
+    path("cooperatives/<slug:slug>/members/", api.CooperativeMembersView.as_view(),
+         name="cooperative-members"),
+    path("cooperatives/<slug:slug>/rat/", api.CooperativeRatView.as_view(),
+         name="cooperative-rat"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("healthz", api.HealthView.as_view(), name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+    path("", include("frontend.urls")),
+]
+
+# Uploaded media for the embedded run (DEBUG only); production serves MEDIA_ROOT from the proxy.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
