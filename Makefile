@@ -24,7 +24,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run
+	env -u DATABASE_URL $(PY) manage.py makemigrations --check --dry-run
 
 bench: install
 	$(PY) bench/run.py

@@ -197,6 +197,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CooperativeStatusEnum": "market.models.Cooperative.Status",
+        "ProductStatusEnum": "catalog.models.Product.Status",
+        "NewProductStatusEnum": ["draft", "active"],
+    },
 }
 
 LOGIN_URL = "admin:login"

@@ -20,6 +20,7 @@ api_v1 = [
          name="cooperative-members"),
     path("cooperatives/<slug:slug>/rat/", api.CooperativeRatView.as_view(),
          name="cooperative-rat"),
+    path("", include("catalog.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -1,0 +1,76 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from catalog.images import InvalidImage, image_clean
+from catalog.models import Category, Product, ProductImage, Variant
+from catalog.search import product_search_refresh
+from catalog.services import product_price_refresh
+from catalog.tasks import product_image_thumbnails_task
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "parent"]
+    list_filter = ["parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["parent"]
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ["sku", "name", "price", "stock"]
+
+
+class ProductImageForm(forms.ModelForm):
+    class Meta:
+        model = ProductImage
+        fields = ["image", "position"]
+
+    def clean_image(self):
+        upload = self.cleaned_data["image"]
+        if upload and "image" in self.changed_data:
+            try:
+                return image_clean(upload)
+            except InvalidImage as error:
+                raise ValidationError(str(error)) from error
+        return upload
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    form = ProductImageForm
+    extra = 0
+    fields = ["image", "position", "thumbnails"]
+    readonly_fields = ["thumbnails"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "cooperative", "category", "price", "status", "created_at"]
+    list_filter = ["status", "category", "cooperative__region"]
+    search_fields = ["name", "slug", "cooperative__name", "variants__sku"]
+    list_select_related = ["cooperative", "category"]
+    autocomplete_fields = ["cooperative"]
+    readonly_fields = ["price", "created_at", "updated_at"]
+    inlines = [VariantInline, ProductImageInline]
+    show_full_result_count = False  # no second COUNT(*) over 100,000 products per page
+
+    def save_formset(self, request, form, formset, change):
+        product = form.instance
+        for obj in formset.save(commit=False):
+            if isinstance(obj, Variant):
+                obj.cooperative_id = product.cooperative_id  # SKUs are unique per cooperative
+            obj.save()
+            if isinstance(obj, ProductImage):
+                product_image_thumbnails_task.delay_on_commit(image_pk=obj.pk)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        if formset.model is Variant:
+            product_price_refresh(product)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        product_search_refresh(Product.objects.filter(pk=form.instance.pk))

@@ -1,0 +1,243 @@
+"""HTTP API of the catalog: parse, call a service or selector, serialize."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors, services
+from catalog.models import MAX_PRICE, MAX_STOCK, Category, Product, ProductImage, Variant
+from market.api_support import paginated_response, validated
+from market.errors import InvalidInput
+from market.models import Cooperative
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "slug", "name", "parent"]
+
+
+class CategoryListView(APIView):
+    @extend_schema(responses=CategorySerializer(many=True))
+    def get(self, request):
+        return Response(CategorySerializer(selectors.category_list(), many=True).data)
+
+
+# ---------------------------------------------------------------- output
+
+
+class ProductCooperativeSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
+    thumbnails = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "url", "thumbnail", "thumbnails"]
+
+    def get_url(self, image) -> str:
+        return _absolute(self.context, image.image.url)
+
+    def get_thumbnail(self, image) -> str | None:
+        path = image.thumbnails.get("medium")
+        return _absolute(self.context, image.image.storage.url(path)) if path else None
+
+    def get_thumbnails(self, image) -> dict[str, str]:
+        storage = image.image.storage
+        return {size: _absolute(self.context, storage.url(path))
+                for size, path in image.thumbnails.items()}
+
+
+class ProductListSerializer(serializers.ModelSerializer):
+    cooperative = ProductCooperativeSerializer()
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    in_stock = serializers.BooleanField()
+    thumbnail = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = ["id", "slug", "name", "cooperative", "category", "price", "in_stock",
+                  "thumbnail", "unit"]
+
+    def get_thumbnail(self, product) -> str | None:
+        images = product.images.all()  # prefetched, ordered by position
+        return ImageSerializer(context=self.context).get_thumbnail(images[0]) if images else None
+
+
+class VariantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Variant
+        fields = ["id", "sku", "name", "price", "stock"]
+
+
+class ProductDetailSerializer(ProductListSerializer):
+    variants = VariantSerializer(many=True)
+    images = ImageSerializer(many=True)
+
+    class Meta(ProductListSerializer.Meta):
+        fields = [*ProductListSerializer.Meta.fields, "description", "weight_grams", "status",
+                  "variants", "images", "created_at", "updated_at"]
+
+
+# ---------------------------------------------------------------- input
+
+
+class ProductListQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    category = serializers.CharField(required=False, allow_blank=True, default="")
+    cooperative = serializers.CharField(required=False, allow_blank=True, default="")
+    region = serializers.CharField(required=False, allow_blank=True, default="")
+    min_price = serializers.IntegerField(required=False, min_value=0, max_value=MAX_PRICE)
+    max_price = serializers.IntegerField(required=False, min_value=0, max_value=MAX_PRICE)
+    in_stock = serializers.BooleanField(required=False, default=False)
+    ordering = serializers.ChoiceField(
+        choices=list(selectors.ORDERINGS), required=False, allow_blank=True, default=""
+    )
+
+
+class VariantInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=100)
+    price = serializers.IntegerField(min_value=1, max_value=MAX_PRICE)
+    stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
+
+
+class ProductCreateSerializer(serializers.Serializer):
+    cooperative = serializers.SlugField()
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    category = serializers.SlugField()
+    unit = serializers.ChoiceField(choices=Product.Unit.choices, default=Product.Unit.PCS)
+    weight_grams = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
+    status = serializers.ChoiceField(
+        choices=[Product.Status.DRAFT, Product.Status.ACTIVE], default=Product.Status.DRAFT
+    )
+    variants = VariantInputSerializer(many=True, allow_empty=False)
+
+
+class ProductUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.SlugField(required=False)
+    unit = serializers.ChoiceField(choices=Product.Unit.choices, required=False)
+    weight_grams = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    status = serializers.ChoiceField(choices=Product.Status.choices, required=False)
+
+
+class VariantUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    price = serializers.IntegerField(min_value=1, max_value=MAX_PRICE, required=False)
+    stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    # A FileField, not an ImageField: our own checks give the clearer messages.
+    image = serializers.FileField()
+
+
+# ---------------------------------------------------------------- views
+
+
+class ProductListCreateView(APIView):
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
+
+    @extend_schema(
+        parameters=[ProductListQuerySerializer], responses=ProductListSerializer(many=True)
+    )
+    def get(self, request):
+        filters = validated(ProductListQuerySerializer, request.query_params)
+        products = selectors.product_list_public(**filters)
+        return paginated_response(request, self, products, ProductListSerializer)
+
+    @extend_schema(request=ProductCreateSerializer, responses={201: ProductDetailSerializer})
+    def post(self, request):
+        data = validated(ProductCreateSerializer, request.data)
+        cooperative = Cooperative.objects.filter(slug=data.pop("cooperative")).first()
+        if cooperative is None:
+            raise InvalidInput(fields={"cooperative": _("Unknown cooperative.")})
+        product = services.product_create(actor=request.user, cooperative=cooperative, **data)
+        return _detail(request, product.pk, status.HTTP_201_CREATED)
+
+
+class ProductDetailView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(responses=ProductDetailSerializer)
+    def get(self, request, pk):
+        return _detail(request, pk)
+
+    @extend_schema(request=ProductUpdateSerializer, responses=ProductDetailSerializer)
+    def patch(self, request, pk):
+        product = selectors.product_get_for(user=request.user, pk=pk)
+        data = validated(ProductUpdateSerializer, request.data)
+        services.product_update(actor=request.user, product=product, **data)
+        return _detail(request, pk)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        product = selectors.product_get_for(user=request.user, pk=pk)
+        services.product_archive(actor=request.user, product=product)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProductVariantCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=VariantInputSerializer, responses={201: VariantSerializer})
+    def post(self, request, pk):
+        product = selectors.product_get_for(user=request.user, pk=pk)
+        data = validated(VariantInputSerializer, request.data)
+        variant = services.variant_add(actor=request.user, product=product, **data)
+        return Response(VariantSerializer(variant).data, status=status.HTTP_201_CREATED)
+
+
+class VariantDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=VariantUpdateSerializer, responses=VariantSerializer)
+    def patch(self, request, pk):
+        variant = selectors.variant_get_for(user=request.user, pk=pk)
+        data = validated(VariantUpdateSerializer, request.data)
+        variant = services.variant_update(actor=request.user, variant=variant, **data)
+        return Response(VariantSerializer(variant).data)
+
+
+class ProductImageCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=ImageUploadSerializer, responses={201: ImageSerializer})
+    def post(self, request, pk):
+        product = selectors.product_get_for(user=request.user, pk=pk)
+        data = validated(ImageUploadSerializer, request.data)
+        image = services.product_image_add(
+            actor=request.user, product=product, upload=data["image"]
+        )
+        return Response(
+            ImageSerializer(image, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def _detail(request, pk, code=status.HTTP_200_OK) -> Response:
+    product = selectors.product_get_for(user=request.user, pk=pk)
+    return Response(ProductDetailSerializer(product, context={"request": request}).data,
+                    status=code)
+
+
+def _absolute(context, url: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request else url

@@ -1,0 +1,121 @@
+"""Read queries of the catalog; every view and page starts from these."""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from catalog.models import Category, Product, ProductImage, Variant
+from catalog.search import product_search
+from market.errors import InvalidInput, NotFound
+from market.models import Cooperative, Region, User
+from market.policies import is_platform_admin
+
+ORDERINGS = {
+    "price": ("price", "pk"),
+    "-price": ("-price", "-pk"),
+    "-created": ("-created_at", "-pk"),
+    "name": ("name", "pk"),
+    "relevance": ("-relevance", "-pk"),
+}
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.select_related("parent").order_by("parent_id", "name", "pk")
+
+
+def category_and_descendant_ids(slug: str) -> list[int]:
+    """The category and every category below it (the tree is small: one query)."""
+    children: dict[int | None, list[int]] = {}
+    root = None
+    for pk, parent_id, category_slug in Category.objects.values_list("pk", "parent_id", "slug"):
+        children.setdefault(parent_id, []).append(pk)
+        if category_slug == slug:
+            root = pk
+    if root is None:
+        raise InvalidInput(fields={"category": f"Unknown category: {slug}"})
+    found, pending = [], [root]
+    while pending:
+        pk = pending.pop()
+        found.append(pk)
+        pending.extend(children.get(pk, []))
+    return found
+
+
+def _in_market() -> Q:
+    return Q(status=Product.Status.ACTIVE, cooperative__status=Cooperative.Status.VERIFIED)
+
+
+def _with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product card shows, in a fixed number of queries whatever the page size."""
+    return products.select_related("cooperative", "category").annotate(
+        in_stock=Exists(Variant.objects.filter(product=OuterRef("pk"), stock__gt=0))
+    ).prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk"))
+    )
+
+
+def product_list_public(
+    *,
+    q: str = "",
+    category: str = "",
+    cooperative: str = "",
+    region: str = "",
+    min_price: int | None = None,
+    max_price: int | None = None,
+    in_stock: bool = False,
+    ordering: str = "",
+) -> QuerySet[Product]:
+    """Active products of verified cooperatives, filtered, searched and ordered."""
+    products = Product.objects.filter(_in_market())
+    if category:
+        products = products.filter(category_id__in=category_and_descendant_ids(category))
+    if cooperative:
+        products = products.filter(cooperative__slug=cooperative)
+    if region:
+        products = products.filter(Region.within_q(region, "cooperative__region__code"))
+    if min_price is not None:
+        products = products.filter(price__gte=min_price)
+    if max_price is not None:
+        products = products.filter(price__lte=max_price)
+    if in_stock:
+        products = products.filter(
+            Exists(Variant.objects.filter(product=OuterRef("pk"), stock__gt=0))
+        )
+    if q:
+        products = product_search(products, q)
+        ordering = ordering or "relevance"
+    elif ordering == "relevance":
+        ordering = ""
+    return _with_card_data(products).order_by(*ORDERINGS[ordering or "-created"])
+
+
+def products_visible_to(user: User) -> QuerySet[Product]:
+    """In the market for everyone; drafts and archived ones to their cooperative's staff."""
+    if is_platform_admin(user):
+        return Product.objects.all()
+    visible = _in_market()
+    if user.is_authenticated:
+        visible |= Q(cooperative__memberships__user=user)
+    return Product.objects.filter(pk__in=Product.objects.filter(visible).values("pk"))
+
+
+def product_get_for(*, user: User, pk: int) -> Product:
+    """A product with its variants and images, if the user may see it; else 404."""
+    product = (
+        _with_card_data(products_visible_to(user))
+        .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("price", "pk")))
+        .filter(pk=pk)
+        .first()
+    )
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def variant_get_for(*, user: User, pk: int) -> Variant:
+    variant = (
+        Variant.objects.select_related("product", "cooperative")
+        .filter(pk=pk, product__in=products_visible_to(user))
+        .first()
+    )
+    if variant is None:
+        raise NotFound()
+    return variant
