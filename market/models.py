@@ -1,7 +1,7 @@
 """Marketplace core: users, regions, cooperatives, memberships, dinas officers."""
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -135,6 +135,11 @@ class Cooperative(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_rat_date = models.DateField(_("last RAT held"), null=True, blank=True)
+    # Platform commission on completed sales in basis points (500 = 5 %); blank: the default.
+    commission_bp = models.PositiveSmallIntegerField(
+        _("commission (basis points)"), null=True, blank=True,
+        validators=[MaxValueValidator(10_000)],
+    )
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     members = models.ManyToManyField(User, through="Membership", related_name="cooperatives")

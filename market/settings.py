@@ -152,7 +152,21 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs; later issues add theirs here (expiring unpaid orders, reports).
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE = {
+    "orders-expire-unpaid": {"task": "orders.tasks.orders_expire_unpaid_task",
+                             "schedule": 600.0},
+    "orders-auto-deliver": {"task": "orders.tasks.orders_auto_deliver_task", "schedule": 3600.0},
+    "orders-auto-complete": {"task": "orders.tasks.orders_auto_complete_task",
+                             "schedule": 3600.0},
+}
+
+# Orders and money.
+ORDER_NUMBER_PREFIX = os.environ.get("ORDER_NUMBER_PREFIX", "BKY")
+ORDER_PAYMENT_TIMEOUT_HOURS = int(os.environ.get("ORDER_PAYMENT_TIMEOUT_HOURS", "24"))
+ORDER_AUTO_DELIVER_DAYS = int(os.environ.get("ORDER_AUTO_DELIVER_DAYS", "7"))
+ORDER_RETURN_WINDOW_DAYS = int(os.environ.get("ORDER_RETURN_WINDOW_DAYS", "3"))
+PLATFORM_COMMISSION_BP = int(os.environ.get("PLATFORM_COMMISSION_BP", "500"))  # 5 %
+PAYMENT_METHODS = env_list("PAYMENT_METHODS", "stripe,bank_transfer,cod")
 
 # E-mail: console unless an SMTP host is configured.
 EMAIL_BACKEND = os.environ.get(
@@ -201,6 +215,9 @@ SPECTACULAR_SETTINGS = {
         "CooperativeStatusEnum": "market.models.Cooperative.Status",
         "ProductStatusEnum": "catalog.models.Product.Status",
         "NewProductStatusEnum": ["draft", "active"],
+        "CooperativeKindEnum": "market.models.Cooperative.Kind",
+        "ShippingKindEnum": "orders.models.ShippingOption.Kind",
+        "OrderStatusEnum": "orders.models.Order.Status",
     },
 }
 

@@ -21,6 +21,8 @@ api_v1 = [
     path("cooperatives/<slug:slug>/rat/", api.CooperativeRatView.as_view(),
          name="cooperative-rat"),
     path("", include("catalog.urls")),
+    path("", include("orders.urls")),
+    path("", include("payments.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

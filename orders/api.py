@@ -1,0 +1,332 @@
+"""HTTP API of cart, checkout and orders: parse, call a service or selector, serialize."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import MAX_PRICE, MAX_STOCK
+from market import selectors as market_selectors
+from market.api_support import paginated_response, validated
+from market.errors import InvalidInput
+from orders import selectors
+from orders.models import Checkout, Order, ShippingOption
+from orders.services import cart, checkout, lifecycle, shipping
+
+# ---------------------------------------------------------------- cart
+
+
+class CartItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    variant = serializers.IntegerField(source="variant_id")
+    product_name = serializers.CharField(source="variant.product.name")
+    variant_name = serializers.CharField(source="variant.name")
+    cooperative = serializers.CharField(source="variant.cooperative.slug")
+    quantity = serializers.IntegerField()
+    unit_price = serializers.IntegerField(source="variant.price")
+    line_total = serializers.SerializerMethodField()
+
+    def get_line_total(self, item) -> int:
+        return item.variant.price * item.quantity
+
+
+class CartSerializer(serializers.Serializer):
+    items = CartItemSerializer(many=True)
+    total = serializers.IntegerField()
+
+
+class CartItemAddSerializer(serializers.Serializer):
+    variant = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_STOCK)
+
+
+class CartItemQuantitySerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_STOCK)
+
+
+class CartView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=CartSerializer)
+    def get(self, request):
+        items = list(selectors.cart_for(user=request.user))
+        total = sum(item.variant.price * item.quantity for item in items)
+        return Response(CartSerializer({"items": items, "total": total}).data)
+
+
+class CartItemListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CartItemAddSerializer, responses={201: CartItemSerializer})
+    def post(self, request):
+        data = validated(CartItemAddSerializer, request.data)
+        item = cart.cart_item_add(
+            user=request.user, variant_pk=data["variant"], quantity=data["quantity"]
+        )
+        item = selectors.cart_for(user=request.user).get(pk=item.pk)
+        return Response(CartItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class CartItemDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CartItemQuantitySerializer, responses=CartItemSerializer)
+    def patch(self, request, pk):
+        data = validated(CartItemQuantitySerializer, request.data)
+        cart.cart_item_update(user=request.user, item_pk=pk, quantity=data["quantity"])
+        item = selectors.cart_for(user=request.user).get(pk=pk)
+        return Response(CartItemSerializer(item).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        cart.cart_item_remove(user=request.user, item_pk=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------- shipping options
+
+
+class ShippingOptionSerializer(serializers.ModelSerializer):
+    fee = serializers.IntegerField(min_value=0, max_value=MAX_PRICE)
+
+    class Meta:
+        model = ShippingOption
+        fields = ["id", "name", "kind", "fee"]
+
+
+class ShippingOptionListView(APIView):
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
+
+    @extend_schema(responses=ShippingOptionSerializer(many=True))
+    def get(self, request, slug):
+        cooperative = market_selectors.cooperative_get_for(user=request.user, slug=slug)
+        options = selectors.shipping_options_of(cooperative=cooperative)
+        return paginated_response(request, self, options, ShippingOptionSerializer)
+
+    @extend_schema(request=ShippingOptionSerializer, responses={201: ShippingOptionSerializer})
+    def post(self, request, slug):
+        cooperative = market_selectors.cooperative_get_for(user=request.user, slug=slug)
+        data = validated(ShippingOptionSerializer, request.data)
+        option = shipping.shipping_option_add(actor=request.user, cooperative=cooperative, **data)
+        return Response(ShippingOptionSerializer(option).data, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------- checkout
+
+
+class CheckoutItemSerializer(serializers.Serializer):
+    variant = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_STOCK)
+
+
+class ShippingAddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    phone = serializers.RegexField(r"^\+?[0-9 ()-]{6,20}$", max_length=20)
+    line1 = serializers.CharField(max_length=300)
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.RegexField(r"^[0-9]{5}$", required=False, allow_blank=True)
+
+
+class CheckoutInputSerializer(serializers.Serializer):
+    items = CheckoutItemSerializer(many=True, required=False, allow_empty=False, max_length=100)
+    shipping_address = ShippingAddressSerializer()
+    shipping_options = serializers.DictField(
+        child=serializers.IntegerField(min_value=1), required=False
+    )
+    payment_method = serializers.ChoiceField(choices=["stripe", "bank_transfer", "cod"])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class CheckoutOrderSerializer(serializers.ModelSerializer):
+    cooperative = serializers.CharField(source="cooperative.slug")
+
+    class Meta:
+        model = Order
+        fields = ["number", "cooperative", "status", "subtotal", "shipping_fee", "total"]
+
+
+class CheckoutPaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    method = serializers.CharField()
+    status = serializers.CharField()
+    amount = serializers.IntegerField()
+    client_secret = serializers.CharField(allow_null=True)
+
+
+class CheckoutOutputSerializer(serializers.ModelSerializer):
+    orders = CheckoutOrderSerializer(many=True)
+    payment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Checkout
+        fields = ["id", "total", "orders", "payment"]
+
+    def get_payment(self, checkout) -> dict:
+        payment = checkout.payment
+        return CheckoutPaymentSerializer({
+            "id": payment.pk, "method": payment.method, "status": payment.status,
+            "amount": payment.amount, "client_secret": payment.client_secret or None,
+        }).data
+
+
+class CheckoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=CheckoutInputSerializer,
+        responses={201: CheckoutOutputSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", location="header", required=True)],
+    )
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 255:
+            raise InvalidInput(fields={"Idempotency-Key": _("Required, at most 255 characters.")})
+        data = validated(CheckoutInputSerializer, request.data)
+        placed = checkout.checkout_place(buyer=request.user, idempotency_key=key, **data)
+        placed = Checkout.objects.select_related("payment").prefetch_related(
+            "orders__cooperative"
+        ).get(pk=placed.pk)
+        return Response(CheckoutOutputSerializer(placed).data, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------- orders
+
+
+class OrderLineSerializer(serializers.Serializer):
+    product_name = serializers.CharField()
+    variant_name = serializers.CharField()
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.IntegerField()
+    line_total = serializers.IntegerField()
+
+
+class OrderEventSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+    actor = serializers.SerializerMethodField()
+    note = serializers.CharField()
+
+    def get_actor(self, event) -> str | None:
+        return event.actor.name if event.actor else None
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    cooperative = serializers.CharField(source="cooperative.slug")
+    cooperative_name = serializers.CharField(source="cooperative.name")
+    buyer = serializers.CharField(source="buyer.name")
+    lines = OrderLineSerializer(many=True)
+    events = OrderEventSerializer(many=True)
+    payment_status = serializers.CharField(source="checkout.payment.status", default=None)
+
+    class Meta:
+        model = Order
+        fields = [
+            "number", "status", "cooperative", "cooperative_name", "buyer", "lines", "subtotal",
+            "shipping_fee", "total", "payment_method", "payment_status", "shipping_method",
+            "shipping_address", "carrier", "tracking_number", "created_at", "events",
+        ]
+
+
+class OrderListQuerySerializer(serializers.Serializer):
+    cooperative = serializers.SlugField(required=False)
+    status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+
+
+class OrderListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OrderListQuerySerializer], responses=OrderSerializer(many=True))
+    def get(self, request):
+        filters = validated(OrderListQuerySerializer, request.query_params)
+        orders = selectors.order_list_for(user=request.user, **filters)
+        return paginated_response(request, self, orders, OrderSerializer)
+
+
+class OrderDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=OrderSerializer)
+    def get(self, request, number):
+        order = selectors.order_get_for(user=request.user, number=number)
+        return Response(OrderSerializer(order).data)
+
+
+class ShipInputSerializer(serializers.Serializer):
+    carrier = serializers.CharField(max_length=100)
+    tracking_number = serializers.CharField(max_length=100)
+
+
+class CancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class RefundInputSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(min_value=1, max_value=MAX_PRICE * 1000)
+    reason = serializers.CharField(max_length=1000)
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class OrderActionView(APIView):
+    """POST /orders/{number}/<action>/: parse, then one lifecycle service."""
+
+    permission_classes = [IsAuthenticated]
+    input_serializer: type[serializers.Serializer] = EmptySerializer
+
+    def act(self, **kwargs) -> Order:
+        raise NotImplementedError
+
+    def post(self, request, number):
+        order = selectors.order_get_for(user=request.user, number=number)
+        data = validated(self.input_serializer, request.data)
+        self.act(order_pk=order.pk, actor=request.user, **data)
+        order = selectors.order_get_for(user=request.user, number=number)
+        return Response(OrderSerializer(order).data)
+
+
+def _action_schema(input_serializer=EmptySerializer):
+    return extend_schema_view(
+        post=extend_schema(request=input_serializer, responses=OrderSerializer)
+    )
+
+
+@_action_schema()
+class OrderAcceptView(OrderActionView):
+    def act(self, **kwargs):
+        return lifecycle.order_accept(**kwargs)
+
+
+@_action_schema(ShipInputSerializer)
+class OrderShipView(OrderActionView):
+    input_serializer = ShipInputSerializer
+
+    def act(self, **kwargs):
+        return lifecycle.order_ship(**kwargs)
+
+
+@_action_schema()
+class OrderDeliverView(OrderActionView):
+    def act(self, **kwargs):
+        return lifecycle.order_deliver(**kwargs)
+
+
+@_action_schema(CancelInputSerializer)
+class OrderCancelView(OrderActionView):
+    input_serializer = CancelInputSerializer
+
+    def act(self, **kwargs):
+        return lifecycle.order_cancel(**kwargs)
+
+
+@_action_schema(RefundInputSerializer)
+class OrderRefundView(OrderActionView):
+    input_serializer = RefundInputSerializer
+
+    def act(self, **kwargs):
+        return lifecycle.order_refund(**kwargs)

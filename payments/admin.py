@@ -1,0 +1,81 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from market.errors import DomainError
+from payments import services
+from payments.models import LedgerEntry, Payment, Payout, Refund, StripeEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Money records are written by services only, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    readonly_fields = ["order", "amount", "reason", "status", "provider_reference", "actor",
+                       "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "buyer", "method", "status", "amount", "refunded_amount", "created_at"]
+    list_filter = ["method", "status", "created_at"]
+    search_fields = ["buyer__email", "provider_reference", "checkout__orders__number"]
+    list_select_related = ["buyer"]
+    inlines = [RefundInline]
+    actions = ["confirm_bank_transfers"]
+
+    @admin.action(description=_("Confirm the selected bank transfers as received"))
+    def confirm_bank_transfers(self, request, queryset):
+        confirmed = 0
+        for payment in queryset.order_by("pk"):
+            try:
+                services.payment_confirm_transfer(actor=request.user, payment=payment)
+                confirmed += 1
+            except DomainError as error:
+                self.message_user(request, f"{payment}: {error.message}", messages.ERROR)
+        self.message_user(request, _("%d transfers confirmed.") % confirmed, messages.SUCCESS)
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "order", "amount", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["order__number", "provider_reference"]
+    list_select_related = ["order"]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "type", "received_at", "processed_at"]
+    list_filter = ["type"]
+    search_fields = ["event_id"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "kind", "amount", "commission", "order", "created_at"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["cooperative__name", "order__number"]
+    list_select_related = ["cooperative", "order"]
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "amount", "reference", "actor", "created_at"]
+    search_fields = ["cooperative__name", "reference"]
+    list_select_related = ["cooperative", "actor"]

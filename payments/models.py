@@ -1,0 +1,160 @@
+"""Payments, refunds, Stripe events, and each cooperative's ledger and payouts."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from market.models import Cooperative, User
+from orders.models import Checkout, Order
+
+
+class Payment(models.Model):
+    """The one payment of a checkout, whatever its method."""
+
+    class Method(models.TextChoices):
+        STRIPE = "stripe", _("card (Stripe)")
+        BANK_TRANSFER = "bank_transfer", _("bank transfer")
+        COD = "cod", _("cash on delivery")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+        REFUNDED = "refunded", _("refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")
+
+    checkout = models.OneToOneField(Checkout, on_delete=models.PROTECT, related_name="payment")
+    buyer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    amount = models.PositiveBigIntegerField(_("amount (rupiah)"))
+    refunded_amount = models.PositiveBigIntegerField(_("refunded (rupiah)"), default=0)
+    # The provider's id of this payment (a Stripe PaymentIntent id).
+    provider_reference = models.CharField(max_length=255, blank=True, db_index=True)
+    client_secret = models.CharField(max_length=255, blank=True)
+    proof = models.ImageField(_("transfer proof"), upload_to="payments/proofs/", blank=True)
+    confirmed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        permissions = [("manage_finance", _("Confirm bank transfers and pay out cooperatives"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=F("amount")), name="payment_refund_within_amount"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.pk} ({self.method}, {self.status})"
+
+
+class Refund(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveBigIntegerField(_("amount (rupiah)"))
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    provider_reference = models.CharField(max_length=255, blank=True, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.pk}: {self.amount} ({self.status})"
+
+
+class StripeEvent(models.Model):
+    """Every Stripe webhook event, stored once by its id: processed exactly once."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class Payout(models.Model):
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="payouts")
+    amount = models.PositiveBigIntegerField(_("amount (rupiah)"))
+    reference = models.CharField(_("bank reference"), max_length=100)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payout {self.reference}: {self.amount}"
+
+
+class LedgerEntry(models.Model):
+    """What the platform owes a cooperative: credits and debits, never edited or deleted."""
+
+    class Kind(models.TextChoices):
+        SALE = "sale", _("sale (net of commission)")
+        REFUND = "refund", _("refund after completion")
+        PAYOUT = "payout", _("payout")
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    amount = models.BigIntegerField(_("amount (rupiah, + credit / - debit)"))
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+    )
+    refund = models.OneToOneField(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry"
+    )
+    payout = models.OneToOneField(
+        Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry"
+    )
+    commission = models.PositiveBigIntegerField(_("commission (rupiah)"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(kind="sale"), name="ledger_one_sale_per_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"

@@ -1,0 +1,65 @@
+"""Payment providers behind one small interface.
+
+A provider starts a payment (e.g. creates a Stripe PaymentIntent), tells the
+provider of a changed amount, and sends refunds. A new gateway (QRIS, virtual
+accounts) is one more module registered in PROVIDERS.
+"""
+
+from typing import Protocol
+
+from django.conf import settings
+
+from payments.models import Payment, Refund
+
+
+class PaymentProvider(Protocol):
+    method: str
+
+    def is_available(self) -> bool: ...
+
+    def start(self, payment: Payment) -> None:
+        """Prepare the payment at the provider; may set provider_reference, client_secret."""
+
+    def amount_changed(self, payment: Payment) -> None:
+        """The amount due shrank (an order was cancelled before payment)."""
+
+    def refund(self, refund: Refund) -> None:
+        """Send the money back; may set provider_reference. Raises OSError to retry."""
+
+
+class OfflineProvider:
+    """Money that moves outside the platform (bank transfer, cash): nothing to call."""
+
+    def __init__(self, method: str):
+        self.method = method
+
+    def is_available(self) -> bool:
+        return True
+
+    def start(self, payment: Payment) -> None:
+        return None
+
+    def amount_changed(self, payment: Payment) -> None:
+        return None
+
+    def refund(self, refund: Refund) -> None:
+        refund.status = Refund.Status.SUCCEEDED  # recorded; finance returns the money by hand
+
+
+def provider_for(method: str) -> PaymentProvider:
+    from payments.providers.stripe import StripeProvider
+
+    providers: dict[str, PaymentProvider] = {
+        Payment.Method.STRIPE: StripeProvider(),
+        Payment.Method.BANK_TRANSFER: OfflineProvider(Payment.Method.BANK_TRANSFER),
+        Payment.Method.COD: OfflineProvider(Payment.Method.COD),
+    }
+    return providers[method]
+
+
+def methods_available() -> list[str]:
+    """The methods offered: those named in settings whose provider is configured."""
+    return [
+        method for method in settings.PAYMENT_METHODS
+        if method in Payment.Method.values and provider_for(method).is_available()
+    ]

@@ -1,0 +1,24 @@
+"""Read queries of payments."""
+
+from django.db.models import QuerySet
+
+from market.errors import NotFound
+from market.models import Cooperative, User
+from market.policies import is_platform_admin
+from payments.models import LedgerEntry, Payment
+from payments.policies import is_finance_staff
+
+
+def payment_get_for(*, user: User, pk: int) -> Payment:
+    """Its buyer sees a payment; finance staff see all; anyone else gets 404."""
+    payments = Payment.objects.all()
+    if not (is_platform_admin(user) or is_finance_staff(user)):
+        payments = payments.filter(buyer=user)
+    payment = payments.filter(pk=pk).first()
+    if payment is None:
+        raise NotFound()
+    return payment
+
+
+def ledger_entries_of(*, cooperative: Cooperative) -> QuerySet[LedgerEntry]:
+    return cooperative.ledger_entries.select_related("order").order_by("-created_at", "-pk")
