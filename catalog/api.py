@@ -50,13 +50,12 @@ class ImageSerializer(serializers.ModelSerializer):
         return _absolute(self.context, image.image.url)
 
     def get_thumbnail(self, image) -> str | None:
-        path = image.thumbnails.get("medium")
-        return _absolute(self.context, image.image.storage.url(path)) if path else None
+        url = image.thumbnail_url()
+        return _absolute(self.context, url) if url else None
 
     def get_thumbnails(self, image) -> dict[str, str]:
-        storage = image.image.storage
-        return {size: _absolute(self.context, storage.url(path))
-                for size, path in image.thumbnails.items()}
+        return {size: _absolute(self.context, image.thumbnail_url(size))
+                for size in image.thumbnails}
 
 
 class ProductListSerializer(serializers.ModelSerializer):

@@ -117,3 +117,8 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+    def thumbnail_url(self, size: str = "medium") -> str | None:
+        """URL of a thumbnail once the worker made it, else None."""
+        path = self.thumbnails.get(size)
+        return self.image.storage.url(path) if path else None

@@ -5,4 +5,5 @@ from frontend import views
 app_name = "frontend"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("koperasi/", views.cooperatives, name="cooperatives"),
 ]

@@ -62,9 +62,9 @@ def seed_market() -> DemoLogins:
 @transaction.atomic
 def _seed_market() -> DemoLogins:
     rng = random.Random(6107)
-    admin = _user("admin@pasar.test", "Admin Pasar", is_staff=True, is_superuser=True)
-    buyer = _user("pembeli@pasar.test", "Siti Pembeli")
-    officer = _user("dinas@pasar.test", "Yohanes PPKL Bengkayang")
+    admin = demo_user("admin@pasar.test", "Admin Pasar", is_staff=True, is_superuser=True)
+    buyer = demo_user("pembeli@pasar.test", "Siti Pembeli")
+    officer = demo_user("dinas@pasar.test", "Yohanes PPKL Bengkayang")
     officer_profile, _created = DinasOfficer.objects.get_or_create(
         user=officer, defaults={"title": "PPKL Dinas Koperasi UMKM Bengkayang"}
     )
@@ -80,7 +80,7 @@ def _seed_market() -> DemoLogins:
         district = districts[number % len(districts)]
         kind = kinds[number]
         name = f"Koperasi {rng.choice(NAME_STEMS[kind])} {district.name}"
-        owner = _user(f"pengurus{number + 1:03d}@pasar.test", f"Pengurus {number + 1:03d}")
+        owner = demo_user(f"pengurus{number + 1:03d}@pasar.test", f"Pengurus {number + 1:03d}")
         first_owner = first_owner or owner
         cooperative = _cooperative(number, name, kind, district, owner, rng)
         _decide(cooperative, _demo_status(number), admin)
@@ -148,14 +148,14 @@ def _rat_day(today: datetime.date, rng: random.Random) -> datetime.date:
     return start + datetime.timedelta(days=rng.randint(0, span))
 
 
-def _user(email: str, name: str, **flags) -> User:
+def demo_user(email: str, name: str, **flags) -> User:
     user, _created = User.objects.get_or_create(
-        email=email, defaults={"name": name, "password": _demo_password_hash(), **flags}
+        email=email, defaults={"name": name, "password": demo_password_hash(), **flags}
     )
     return user
 
 
 @functools.cache
-def _demo_password_hash() -> str:
+def demo_password_hash() -> str:
     # Hashed once: hashing for each of 200 demo users would take most of a minute.
     return make_password(DEMO_PASSWORD)

@@ -1,0 +1,127 @@
+"""A year of demo orders for the trading cooperatives, in every status.
+
+Orders are placed and moved through the real services, then their times are
+shifted back to the day they are meant to have happened. Idempotent: skipped
+when demo orders exist.
+"""
+
+import datetime
+import random
+
+from django.db.models import F
+from django.test import override_settings
+from django.utils import timezone
+
+from catalog.models import Product, Variant
+from market.demo import active_demo_cooperatives, demo_user
+from market.models import Membership, User
+from orders.models import Checkout, Order, OrderEvent, ShippingOption
+from orders.services import lifecycle
+from orders.services.checkout import checkout_place, order_number
+from payments import services as payment_services
+from payments.models import LedgerEntry, Payment, Refund
+
+DEMO_BUYERS = 40
+CHECKOUTS = 700
+DAYS = 365
+ADDRESS_CITIES = ["Bengkayang", "Singkawang", "Pontianak", "Sanggau Ledo", "Seluas", "Ledo"]
+
+
+def seed_orders() -> int:
+    """Place the demo order history; returns how many orders exist afterwards."""
+    if Checkout.objects.filter(idempotency_key__startswith="demo-").exists():
+        return Order.objects.count()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        _seed_orders(random.Random(2611))
+    return Order.objects.count()
+
+
+def _seed_orders(rng: random.Random) -> None:
+    cooperatives = list(active_demo_cooperatives())
+    for cooperative in cooperatives:
+        if not cooperative.shipping_options.exists():
+            ShippingOption.objects.bulk_create([
+                ShippingOption(cooperative=cooperative, name="Ambil di koperasi", kind="pickup"),
+                ShippingOption(cooperative=cooperative, name="Antar lokal", kind="delivery",
+                               fee=rng.choice([5_000, 10_000, 15_000])),
+            ])
+    buyers = [_buyer(n) for n in range(DEMO_BUYERS)]
+    staff = {m.cooperative_id: m.user for m in Membership.objects.filter(
+        cooperative__in=cooperatives, role=Membership.Role.OWNER)}
+    variant_pks = list(
+        Variant.objects.filter(
+            cooperative__in=cooperatives, product__status=Product.Status.ACTIVE, stock__gt=5
+        ).values_list("pk", flat=True)
+    )
+    if not variant_pks:
+        return
+    now = timezone.now()
+    for number in range(CHECKOUTS):
+        days_ago = int(DAYS * (1 - rng.random() ** 0.7))  # more orders lately
+        _demo_checkout(number, rng, rng.choice(buyers), variant_pks, staff, days_ago, now)
+
+
+def _demo_checkout(number, rng, buyer, variant_pks, staff, days_ago, now) -> None:
+    chosen = rng.sample(variant_pks, k=rng.choice([1, 1, 2, 3]))
+    items = [{"variant": pk, "quantity": rng.randint(1, 3)} for pk in chosen]
+    in_stock = set(Variant.objects.filter(pk__in=chosen, stock__gte=3).values_list("pk", flat=True))
+    items = [item for item in items if item["variant"] in in_stock]
+    if not items:
+        return
+    method = rng.choice(["bank_transfer", "bank_transfer", "cod"])
+    checkout = checkout_place(
+        buyer=buyer,
+        idempotency_key=f"demo-{number}",
+        shipping_address={"name": buyer.name, "phone": "081200000000",
+                          "line1": f"Jl. Demo No. {number}",
+                          "city": rng.choice(ADDRESS_CITIES), "postal_code": "79211"},
+        payment_method=method,
+        items=items,
+    )
+    for order in checkout.orders.order_by("pk"):
+        _advance(order, rng, staff[order.cooperative_id], days_ago)
+    _shift_back(checkout, datetime.timedelta(days=days_ago, minutes=rng.randint(0, 600)))
+
+
+def _advance(order: Order, rng: random.Random, cooperative_staff: User, days_ago: int) -> None:
+    """Move an order as far as its age makes likely; a few are cancelled."""
+    if rng.random() < 0.07:
+        lifecycle.order_cancel(order_pk=order.pk, actor=order.buyer, reason="Berubah pikiran")
+        return
+    steps = ["paid", "accepted", "shipped", "delivered", "completed"]
+    reach = len(steps) if days_ago > 14 else rng.randint(0, len(steps) - 1)
+    for step in steps[:reach]:
+        if step == "paid" and order.payment_method == "bank_transfer":
+            payment_services.payment_succeed(payment_pk=order.checkout.payment.pk)
+        elif step == "accepted":
+            lifecycle.order_accept(order_pk=order.pk, actor=cooperative_staff)
+        elif step == "shipped":
+            lifecycle.order_ship(order_pk=order.pk, actor=cooperative_staff, carrier="JNE",
+                                 tracking_number=f"JNE{order.pk:08d}")
+        elif step == "delivered":
+            lifecycle.order_deliver(order_pk=order.pk, actor=order.buyer)
+        elif step == "completed":
+            lifecycle.order_complete(order_pk=order.pk)
+
+
+def _shift_back(checkout: Checkout, delta: datetime.timedelta) -> None:
+    """Move every time of this checkout back by `delta`, as if it happened then."""
+    orders = Order.objects.filter(checkout=checkout)
+    Checkout.objects.filter(pk=checkout.pk).update(created_at=F("created_at") - delta)
+    for field in ["created_at", "paid_at", "accepted_at", "shipped_at", "delivered_at",
+                  "completed_at", "cancelled_at"]:
+        orders.filter(**{f"{field}__isnull": False}).update(**{field: F(field) - delta})
+    OrderEvent.objects.filter(order__checkout=checkout).update(at=F("at") - delta)
+    payments = Payment.objects.filter(checkout=checkout)
+    payments.update(created_at=F("created_at") - delta)
+    payments.filter(succeeded_at__isnull=False).update(succeeded_at=F("succeeded_at") - delta)
+    Refund.objects.filter(payment__checkout=checkout).update(created_at=F("created_at") - delta)
+    LedgerEntry.objects.filter(order__checkout=checkout).update(
+        created_at=F("created_at") - delta
+    )
+    for order in orders:  # the number names the month the order was placed
+        orders.filter(pk=order.pk).update(number=order_number(order))
+
+
+def _buyer(number: int) -> User:
+    return demo_user(f"pembeli{number + 1:02d}@pasar.test", f"Pembeli {number + 1:02d}")
