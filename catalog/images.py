@@ -14,6 +14,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 24_000_000  # 6000 x 4000: any phone camera, far below a decompression bomb
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# Phones write JPEGs with extra frames (depth maps, HDR gain maps) that Pillow calls MPO.
+SAME_FORMAT = {"MPO": "JPEG"}
 THUMBNAIL_SIZES = {"small": 160, "medium": 400, "large": 800}
 
 
@@ -30,7 +32,7 @@ def image_clean(upload: UploadedFile) -> ContentFile:
     try:
         upload.seek(0)
         with Image.open(upload) as probe:  # reads the header only
-            image_format = probe.format
+            image_format = SAME_FORMAT.get(probe.format, probe.format)
             width, height = probe.size
             if image_format not in FORMATS:
                 raise InvalidImage(_("Only JPEG, PNG and WebP images are accepted."))
@@ -68,7 +70,9 @@ def thumbnails_render(source) -> dict[str, bytes]:
     with Image.open(source) as image:
         image.load()
         if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            # Palette PNGs mark their see-through colour in info, not in an alpha band.
+            transparent = "A" in image.getbands() or "transparency" in image.info
+            image = image.convert("RGBA" if transparent else "RGB")
         rendered = {}
         for size_name, longest_side in THUMBNAIL_SIZES.items():
             thumbnail = image.copy()

@@ -183,12 +183,14 @@ def product_image_thumbnails_make(*, image_pk: int) -> ProductImage | None:
     if image is None:  # deleted before the worker got to it
         return None
     storage = image.image.storage
-    stem = PurePosixPath(image.image.name).with_suffix("")
+    # A folder no upload lands in, names keyed by the image: replacing an old thumbnail
+    # can never delete a photo, nor the thumbnail of another photo with the same name.
+    folder = PurePosixPath(image.image.name).parent / "thumbnails"
     with image.image.open("rb") as source:
         rendered = thumbnails_render(source)
     paths = {}
     for size_name, data in rendered.items():
-        path = f"{stem}-{size_name}.webp"
+        path = f"{folder}/{image.pk}-{size_name}.webp"
         if storage.exists(path):
             storage.delete(path)
         paths[size_name] = storage.save(path, ContentFile(data))

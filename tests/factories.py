@@ -1,6 +1,9 @@
 import factory
 from factory.django import DjangoModelFactory
 
+from catalog.models import Category, Product, ProductImage, Variant
+from catalog.search import product_search_refresh
+from catalog.services import product_price_refresh
 from market.models import Cooperative, DinasOfficer, Membership, Region, User
 
 
@@ -67,3 +70,73 @@ class DinasOfficerFactory(DjangoModelFactory):
     def regions(self, create, extracted, **kwargs):
         if create and extracted:
             self.regions.set(extracted)
+
+
+def category(slug: str = "kopi-teh") -> Category:
+    """A category of the tree shipped by the catalog migration."""
+    return Category.objects.get(slug=slug)
+
+
+class CategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"kategori-uji-{n}")
+    name = factory.Sequence(lambda n: f"Kategori Uji {n}")
+    parent = None
+
+
+class ProductFactory(DjangoModelFactory):
+    """An active product with one variant; `variants=[{...}, ...]` for others.
+
+    Like the catalog services, it keeps the product's lowest price and its
+    search document up to date.
+    """
+
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    cooperative = factory.SubFactory(CooperativeFactory)
+    name = factory.Sequence(lambda n: f"Produk Uji {n}")
+    slug = factory.Sequence(lambda n: f"produk-uji-{n}")
+    description = ""
+    category = factory.LazyFunction(category)
+    unit = Product.Unit.KG
+    weight_grams = 250
+    status = Product.Status.ACTIVE
+
+    @factory.post_generation
+    def variants(self, create, extracted, **kwargs):
+        if not create:
+            return
+        for spec in [{}] if extracted is None else extracted:
+            VariantFactory(product=self, **spec)
+        product_price_refresh(self)
+        self.refresh_from_db(fields=["price"])
+        product_search_refresh(Product.objects.filter(pk=self.pk))
+
+
+class VariantFactory(DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    product = factory.SubFactory(ProductFactory, variants=[])
+    cooperative = factory.SelfAttribute("product.cooperative")
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = "1 kg"
+    price = 25_000
+    stock = 10
+
+
+class ProductImageFactory(DjangoModelFactory):
+    """A stored JPEG photo without thumbnails (the worker has not run yet)."""
+
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.django.ImageField(filename="foto.jpg", format="JPEG", width=64, height=48)
+    thumbnails = factory.LazyFunction(dict)
+    position = 0
