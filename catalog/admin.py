@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from catalog.images import InvalidImage, image_clean
 from catalog.models import Category, Product, ProductImage, Variant
@@ -18,9 +19,33 @@ class CategoryAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
 
 
+class VariantFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """SKUs are unique within the product's cooperative, a field these forms do not show."""
+        super().clean()
+        kept = [
+            form for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        if not kept:
+            raise ValidationError(_("A product needs at least one variant."))
+        taken = set(
+            Variant.objects.filter(cooperative_id=self.instance.cooperative_id)
+            .exclude(pk__in=[form.instance.pk for form in kept if form.instance.pk])
+            .values_list("sku", flat=True)
+        )
+        for form in kept:
+            sku = form.cleaned_data.get("sku")
+            if sku in taken:
+                form.add_error("sku", _("SKU already used in this cooperative."))
+            taken.add(sku)
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
+    formset = VariantFormSet
     extra = 0
+    min_num = 1  # a product needs at least one variant
     fields = ["sku", "name", "price", "stock"]
 
 
@@ -57,6 +82,10 @@ class ProductAdmin(admin.ModelAdmin):
     readonly_fields = ["price", "created_at", "updated_at"]
     inlines = [VariantInline, ProductImageInline]
     show_full_result_count = False  # no second COUNT(*) over 100,000 products per page
+
+    def get_readonly_fields(self, request, obj=None):
+        # Its variants' SKUs are unique within its cooperative: a product stays where it is.
+        return [*self.readonly_fields, "cooperative"] if obj else self.readonly_fields
 
     def save_formset(self, request, form, formset, change):
         product = form.instance

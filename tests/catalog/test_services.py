@@ -1,0 +1,231 @@
+"""The catalog's use cases hold their rules whoever calls them (API, admin, commands, tasks)."""
+
+import pytest
+
+from catalog.models import MAX_PRICE, MAX_STOCK, Product, ProductImage, Variant
+from catalog.services import (
+    product_archive,
+    product_create,
+    product_image_add,
+    product_update,
+    variant_add,
+    variant_update,
+)
+from market.errors import InvalidInput, NotAllowed
+from tests.catalog.uploads import image_upload, text_file_named_jpg
+from tests.factories import CooperativeFactory, MembershipFactory, ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def variant(**changes) -> dict:
+    return {"sku": "AREN-1", "name": "1 kg", "price": 35_000, "stock": 8, **changes}
+
+
+def create(actor, cooperative, **changes) -> Product:
+    return product_create(
+        **{
+            "actor": actor,
+            "cooperative": cooperative,
+            "name": "Gula Aren Cetak",
+            "category": "gula-aren-madu",
+            "variants": [variant()],
+            **changes,
+        }
+    )
+
+
+def test_product_create_stores_the_lowest_price_and_a_slug(cooperative, staff):
+    product = create(
+        staff,
+        cooperative,
+        status="active",
+        variants=[variant(sku="A", price=35_000), variant(sku="B", price=9_000, stock=0)],
+    )
+
+    assert product.price == 9_000
+    assert product.slug == "gula-aren-cetak"
+    assert product.status == "active"
+    assert set(product.variants.values_list("sku", "cooperative")) == {
+        ("A", cooperative.pk),
+        ("B", cooperative.pk),
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"variants": [variant(price=0)]}, "variants"),
+        ({"variants": [variant(price=-1)]}, "variants"),
+        ({"variants": [variant(price=MAX_PRICE + 1)]}, "variants"),
+        ({"variants": [variant(stock=-1)]}, "variants"),
+        ({"variants": [variant(stock=MAX_STOCK + 1)]}, "variants"),
+        ({"variants": []}, "variants"),
+        ({"variants": [variant(), variant(name="500 g")]}, "variants"),
+        ({"category": "tidak-ada"}, "category"),
+        ({"status": "archived"}, "status"),
+    ],
+)
+def test_product_create_refuses_bad_input_naming_the_field_and_writes_nothing(
+    cooperative, staff, changes, field
+):
+    with pytest.raises(InvalidInput) as refusal:
+        create(staff, cooperative, **changes)
+
+    assert field in refusal.value.fields
+    assert not Product.objects.exists()
+    assert not Variant.objects.exists()
+
+
+def test_product_create_refuses_a_sku_taken_in_the_cooperative_only(cooperative, staff):
+    ProductFactory(cooperative=cooperative, variants=[{"sku": "AREN-1"}])
+    ProductFactory(variants=[{"sku": "AREN-2"}])
+
+    with pytest.raises(InvalidInput) as refusal:
+        create(staff, cooperative, variants=[variant(sku="AREN-2"), variant(sku="AREN-1")])
+
+    assert "AREN-1" in str(refusal.value.fields["variants"])
+    assert Product.objects.count() == 2
+    assert create(staff, cooperative, variants=[variant(sku="AREN-2")]).variants.count() == 1
+
+
+@pytest.mark.parametrize("who", ["buyer", "staff_of_another_cooperative"])
+def test_product_create_refuses_people_outside_the_cooperative(cooperative, who):
+    actor = UserFactory() if who == "buyer" else MembershipFactory(role="owner").user
+    before = Product.objects.count()
+
+    with pytest.raises(NotAllowed):
+        create(actor, cooperative)
+
+    assert Product.objects.count() == before
+
+
+def test_product_create_lets_a_platform_admin_act_for_any_cooperative(platform_admin):
+    product = create(platform_admin, CooperativeFactory())
+    assert product.pk
+
+
+def test_product_update_refuses_fields_that_cannot_change(cooperative, staff):
+    product = ProductFactory(cooperative=cooperative, variants=[{"price": 25_000}])
+
+    with pytest.raises(InvalidInput) as refusal:
+        product_update(actor=staff, product=product, price=1, cooperative=CooperativeFactory())
+
+    assert set(refusal.value.fields) == {"price", "cooperative"}
+    product.refresh_from_db()
+    assert (product.price, product.cooperative) == (25_000, cooperative)
+
+
+def test_product_update_refuses_an_unknown_status(cooperative, staff):
+    product = ProductFactory(cooperative=cooperative, name="Kopi Ledo")
+
+    with pytest.raises(InvalidInput) as refusal:
+        product_update(actor=staff, product=product, name="Baru", status="dijual")
+
+    assert "status" in refusal.value.fields
+    product.refresh_from_db()
+    assert (product.name, product.status) == ("Kopi Ledo", "active")
+
+
+def test_product_archive_takes_the_product_out_but_keeps_its_variants(cooperative, staff):
+    product = ProductFactory(cooperative=cooperative)
+    product_archive(actor=staff, product=product)
+    product.refresh_from_db()
+    assert product.status == "archived"
+    assert product.variants.count() == 1
+
+
+def test_product_archive_refuses_a_buyer(cooperative):
+    product = ProductFactory(cooperative=cooperative)
+    with pytest.raises(NotAllowed):
+        product_archive(actor=UserFactory(), product=product)
+    product.refresh_from_db()
+    assert product.status == "active"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"price": 0}, "price"),
+        ({"price": MAX_PRICE + 1}, "price"),
+        ({"stock": -1}, "stock"),
+        ({"stock": MAX_STOCK + 1}, "stock"),
+        ({"sku": "BARU"}, "sku"),
+    ],
+)
+def test_variant_update_refuses_bad_values_and_changes_nothing(cooperative, staff, changes, field):
+    product = ProductFactory(
+        cooperative=cooperative, variants=[{"sku": "LAMA", "price": 25_000, "stock": 4}]
+    )
+    target = product.variants.get()
+
+    with pytest.raises(InvalidInput) as refusal:
+        variant_update(actor=staff, variant=target, **changes)
+
+    assert field in refusal.value.fields
+    target.refresh_from_db()
+    assert (target.sku, target.price, target.stock) == ("LAMA", 25_000, 4)
+
+
+def test_variant_update_moves_the_product_price_both_ways(cooperative, staff):
+    product = ProductFactory(
+        cooperative=cooperative, variants=[{"price": 25_000}, {"price": 40_000}]
+    )
+    cheapest = product.variants.get(price=25_000)
+
+    variant_update(actor=staff, variant=cheapest, price=50_000)
+    product.refresh_from_db()
+    assert product.price == 40_000
+
+    variant_update(actor=staff, variant=cheapest, price=5_000)
+    product.refresh_from_db()
+    assert product.price == 5_000
+
+
+def test_variant_update_refuses_staff_of_another_cooperative(cooperative, staff):
+    target = ProductFactory(variants=[{"stock": 4}]).variants.get()
+    with pytest.raises(NotAllowed):
+        variant_update(actor=staff, variant=target, stock=0)
+    target.refresh_from_db()
+    assert target.stock == 4
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"price": 0}, "price"),
+        ({"stock": -1}, "stock"),
+        ({"sku": "TAKEN"}, "sku"),
+    ],
+)
+def test_variant_add_refuses_bad_values_and_writes_nothing(cooperative, staff, changes, field):
+    product = ProductFactory(cooperative=cooperative, variants=[{"sku": "TAKEN"}])
+
+    with pytest.raises(InvalidInput) as refusal:
+        variant_add(
+            actor=staff,
+            product=product,
+            **{"sku": "BARU", "name": "5 kg", "price": 100_000, "stock": 1, **changes},
+        )
+
+    assert field in refusal.value.fields
+    assert product.variants.count() == 1
+
+
+def test_product_image_add_refuses_a_non_image_and_stores_nothing(cooperative, staff, settings):
+    product = ProductFactory(cooperative=cooperative)
+
+    with pytest.raises(InvalidInput) as refusal:
+        product_image_add(actor=staff, product=product, upload=text_file_named_jpg())
+
+    assert "image" in refusal.value.fields
+    assert not ProductImage.objects.exists()
+    assert not [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
+
+
+def test_product_image_add_puts_photos_in_upload_order(cooperative, staff):
+    product = ProductFactory(cooperative=cooperative)
+    first = product_image_add(actor=staff, product=product, upload=image_upload(size=(30, 20)))
+    second = product_image_add(actor=staff, product=product, upload=image_upload(size=(30, 20)))
+    assert (first.position, second.position) == (0, 1)
+    assert first.image.name != second.image.name
