@@ -60,7 +60,7 @@ def _without_metadata(image: Image.Image, image_format: str) -> bytes:
         image = image.convert("RGB")
     out = io.BytesIO()
     options = {"quality": 85} if image_format in ("JPEG", "WEBP") else {"optimize": True}
-    # A fresh save writes no EXIF, XMP or ICC data unless asked to.
+    # A fresh save writes no EXIF or XMP (camera, GPS); a PNG keeps only its colour profile.
     image.save(out, format=image_format, **options)
     return out.getvalue()
 
