@@ -12,7 +12,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 
 SEARCH_CONFIG = "indonesian"
 
@@ -26,7 +26,14 @@ def product_search(products: QuerySet, q: str) -> QuerySet:
         )
     query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
     return products.filter(Q(search_vector=query) | Q(name__trigram_word_similar=q)).annotate(
-        relevance=SearchRank(F("search_vector"), query) + TrigramWordSimilarity(q, "name")
+        # Word similarity only for typo matches (it is costly per row); a full-text
+        # hit scores 1 there, so it ranks above any match by typo alone.
+        relevance=SearchRank(F("search_vector"), query)
+        + Case(
+            When(search_vector=query, then=Value(1.0)),
+            default=TrigramWordSimilarity(q, "name"),
+            output_field=FloatField(),
+        )
     )
 
 

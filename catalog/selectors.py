@@ -1,6 +1,7 @@
 """Read queries of the catalog; every view and page starts from these."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 
 from catalog.models import Category, Product, ProductImage, Variant
 from catalog.search import product_search
@@ -46,7 +47,12 @@ def _in_market() -> Q:
 def _with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:
     """What a product card shows, in a fixed number of queries whatever the page size."""
     return products.select_related("cooperative", "category").annotate(
-        in_stock=Exists(Variant.objects.filter(product=OuterRef("pk"), stock__gt=0))
+        # A scalar subquery, evaluated for the page's rows only: PostgreSQL would
+        # otherwise hash every in-stock variant of the catalog for an EXISTS.
+        in_stock=IsNull(
+            Subquery(Variant.objects.filter(product=OuterRef("pk"), stock__gt=0).values("pk")[:1]),
+            False,
+        )
     ).prefetch_related(
         Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk"))
     )
