@@ -1,10 +1,11 @@
 """Shared fixtures, and the rule for service tests.
 
-Tests marked `postgres`, `redis` or `worker` need a real service. On a machine
+Tests marked `postgres`, `redis`, `worker` or `stripe` need a real service. On a machine
 without it they skip; under CI=true a missing service fails the test instead,
 so CI always exercises the real components.
 """
 
+import importlib.util
 import os
 
 import pytest
@@ -41,6 +42,8 @@ def _missing_services(item) -> list[str]:
         missing.append("PostgreSQL (set DATABASE_URL=postgres://...)")
     if needs_redis and not _redis_up():
         missing.append("Redis (set REDIS_URL=redis://...)")
+    if item.get_closest_marker("stripe") and importlib.util.find_spec("localstripe") is None:
+        missing.append("localstripe (pip install localstripe)")
     return missing
 
 
@@ -109,3 +112,21 @@ def officer(cooperative):
 @pytest.fixture
 def platform_admin():
     return UserFactory(is_staff=True, is_superuser=True)
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the database as it found it.
+
+    A transactional test ends with a flush, which would also drop the rows of
+    the data migrations (regions, categories) for the tests after it, and
+    mixing flushed and restored tests breaks the restore; so all of them use
+    serialized rollback.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get(
+            "serialized_rollback"
+        ):
+            item.add_marker(
+                pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False
+            )
