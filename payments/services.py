@@ -66,7 +66,9 @@ def payment_succeed(*, payment_pk: int, received: int | None = None) -> Payment:
     from orders.services.lifecycle import order_mark_paid
 
     payment = lock_payments().get(pk=payment_pk)
-    if payment.status not in (Status.PENDING, Status.FAILED):
+    # Paid at the provider while every order was being cancelled: all of it goes back.
+    paid_after_cancel = payment.status == Status.CANCELLED and bool(received)
+    if payment.status not in (Status.PENDING, Status.FAILED) and not paid_after_cancel:
         return payment
     payment.status = Status.SUCCEEDED
     payment.succeeded_at = timezone.now()
@@ -156,12 +158,22 @@ def payment_cod_collected(*, order: Order) -> Payment:
 def payment_order_dropped(*, order: Order) -> Payment:
     """An order was cancelled before payment: the amount due shrinks by its total."""
     payment = lock_payments().get(checkout_id=order.checkout_id)
-    if payment.status not in (Status.PENDING, Status.FAILED):
+    # Cash on delivery: an order delivered and refunded already may leave others unpaid.
+    cod_refunded = payment.method == Payment.Method.COD and payment.status in (
+        Status.PARTIALLY_REFUNDED, Status.REFUNDED
+    )
+    if payment.status not in (Status.PENDING, Status.FAILED) and not cod_refunded:
         return payment
     payment.amount -= order.total
     fields = ["amount", "updated_at"]
     if payment.amount == 0:
         payment.status = Status.CANCELLED
+        fields.append("status")
+    elif cod_refunded:
+        payment.status = (
+            Status.REFUNDED if payment.refunded_amount == payment.amount
+            else Status.PARTIALLY_REFUNDED
+        )
         fields.append("status")
     elif payment.method == Payment.Method.COD and not Order.objects.filter(
         checkout_id=order.checkout_id, paid_at__isnull=True
@@ -266,7 +278,20 @@ def ledger_credit_sale(*, order: Order) -> LedgerEntry | None:
 
 def _ledger_debit_refund(*, order: Order, refund: Refund) -> LedgerEntry:
     cooperative = _lock_cooperative(order.cooperative_id)
-    commission = commission_on(refund.amount, commission_rate_bp(cooperative))
+    # The commission given back is the sale's commission in proportion to all that was
+    # refunded since, less what earlier refunds gave back: rounding refund by refund could
+    # take from the cooperative more than the sale credited it.
+    sale = LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.SALE).first()
+    earlier = LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.REFUND).aggregate(
+        refunded=Sum("refund__amount"), returned=Sum("commission")
+    )
+    commission = 0
+    if sale is not None and sale.commission:
+        gross = sale.amount + sale.commission
+        refunded = (earlier["refunded"] or 0) + refund.amount
+        commission = (2 * sale.commission * refunded + gross) // (2 * gross) - (
+            earlier["returned"] or 0
+        )
     debit = refund.amount - commission
     if debit > ledger_balance(cooperative):
         raise Conflict(_("The cooperative's balance cannot cover this refund."))

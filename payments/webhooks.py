@@ -66,8 +66,20 @@ def _charge_refunded(charge: dict) -> None:
     )
 
 
+def _refund_updated(refund: dict) -> None:
+    """Newer Stripe API versions report a refund's outcome here, not on the charge."""
+    outcome = {"succeeded": Refund.Status.SUCCEEDED, "failed": Refund.Status.FAILED}.get(
+        refund.get("status")
+    )
+    if outcome:
+        Refund.objects.filter(
+            provider_reference=refund["id"], status=Refund.Status.PENDING
+        ).update(status=outcome)
+
+
 HANDLERS = {
     "payment_intent.succeeded": _intent_succeeded,
     "payment_intent.payment_failed": _intent_failed,
     "charge.refunded": _charge_refunded,
+    "refund.updated": _refund_updated,
 }

@@ -38,6 +38,17 @@ def lock_orders() -> QuerySet[Order]:
     )
 
 
+def lock_order_and_payment(order_pk: int) -> Order:
+    """Lock the order's payment, then the order, for a move that may change the payment.
+
+    payments.payment_succeed locks a payment and then its orders; taking them in the
+    other order (as a cancellation did) deadlocks when a payment arrives meanwhile.
+    """
+    checkout = Order.objects.filter(pk=order_pk).values("checkout_id")
+    list(payment_services.lock_payments().filter(checkout_id__in=checkout))
+    return lock_orders().get(pk=order_pk)
+
+
 def order_transition(
     *, order: Order, to: str, actor: User | None, note: str = "", **fields
 ) -> Order:
@@ -86,7 +97,7 @@ def order_ship(*, order_pk: int, actor: User, carrier: str, tracking_number: str
 @transaction.atomic
 def order_deliver(*, order_pk: int, actor: User | None) -> Order:
     """The buyer confirms receipt (or the system, days after shipping)."""
-    order = lock_orders().get(pk=order_pk)
+    order = lock_order_and_payment(order_pk)
     if actor is not None:
         ensure(is_order_buyer(actor, order))
     order = order_transition(order=order, to=Status.DELIVERED, actor=actor)
@@ -107,7 +118,7 @@ def order_complete(*, order_pk: int) -> Order:
 @transaction.atomic
 def order_cancel(*, order_pk: int, actor: User | None, reason: str = "") -> Order:
     """Cancel before shipping: the stock returns, and a paid order is refunded in full."""
-    order = lock_orders().get(pk=order_pk)
+    order = lock_order_and_payment(order_pk)
     if actor is not None:
         allowed = cancellable_statuses_for(actor, order)
         if not allowed:
@@ -119,10 +130,10 @@ def order_cancel(*, order_pk: int, actor: User | None, reason: str = "") -> Orde
         order=order, to=Status.CANCELLED, actor=actor, note=reason, cancel_reason=reason
     )
     _stock_return(order)
-    if was_paid:
-        payment_services.refund_create(order=order, amount=order.total, reason=reason, actor=actor)
-    else:
+    if not was_paid:
         payment_services.payment_order_dropped(order=order)
+    elif left := payment_services.order_refundable(order):  # what partial refunds left
+        payment_services.refund_create(order=order, amount=left, reason=reason, actor=actor)
     return order
 
 
@@ -135,7 +146,7 @@ def _stock_return(order: Order) -> None:
 @transaction.atomic
 def order_refund(*, order_pk: int, actor: User, amount: int, reason: str) -> Order:
     """Owner or manager refund part (or the rest) of a paid order."""
-    order = lock_orders().get(pk=order_pk)
+    order = lock_order_and_payment(order_pk)
     ensure(can_manage_cooperative(actor, order.cooperative))
     if order.paid_at is None:
         raise InvalidTransition("Only a paid order can be refunded.")
@@ -161,8 +172,16 @@ def orders_expire_unpaid() -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    return _apply_each(list(due), lambda pk: order_cancel(
-        order_pk=pk, actor=None, reason="Not paid in time"))
+    return _apply_each(list(due), _order_expire)
+
+
+@transaction.atomic
+def _order_expire(order_pk: int) -> Order:
+    """Cancel an overdue order unless it was paid since it was listed."""
+    order = lock_order_and_payment(order_pk)
+    if order.status != Status.PENDING_PAYMENT:
+        raise InvalidTransition()
+    return order_cancel(order_pk=order_pk, actor=None, reason="Not paid in time")
 
 
 def orders_auto_deliver() -> int:

@@ -37,7 +37,7 @@ class StripeProvider:
         return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
 
     def start(self, payment: Payment) -> None:
-        intent = client().payment_intents.create(
+        intent = client().v1.payment_intents.create(
             params={
                 "amount": to_stripe_amount(payment.amount),
                 "currency": "idr",
@@ -54,14 +54,14 @@ class StripeProvider:
         if not payment.provider_reference:
             return
         if payment.amount == 0:
-            client().payment_intents.cancel(payment.provider_reference)
+            client().v1.payment_intents.cancel(payment.provider_reference)
             return
-        client().payment_intents.update(
+        client().v1.payment_intents.update(
             payment.provider_reference, params={"amount": to_stripe_amount(payment.amount)}
         )
 
     def refund(self, refund: Refund) -> None:
-        created = client().refunds.create(
+        created = client().v1.refunds.create(
             params={
                 "payment_intent": refund.payment.provider_reference,
                 "amount": to_stripe_amount(refund.amount),
