@@ -22,7 +22,8 @@ def product_search(products: QuerySet, q: str) -> QuerySet:
     q = q.strip()
     if connection.vendor != "postgresql":
         return products.filter(Q(name__icontains=q) | Q(description__icontains=q)).annotate(
-            relevance=Value(0.0, output_field=FloatField())
+            relevance=Case(When(name__icontains=q, then=Value(1.0)), default=Value(0.0),
+                           output_field=FloatField())
         )
     query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
     return products.filter(Q(search_vector=query) | Q(name__trigram_word_similar=q)).annotate(

@@ -204,3 +204,13 @@ def test_on_sqlite_search_is_a_case_insensitive_match_of_name_or_description(api
     assert found(api, "Anyaman") == ["Tas Anyaman Bambu"]  # no stems on SQLite
     assert found(api, "lada putih") == ["Lada Putih Seluas"]
     assert found(api, "kopii") == []
+
+
+def test_on_sqlite_name_matches_rank_above_description_matches(api):
+    if connection.vendor == "postgresql":
+        pytest.skip("the SQLite fallback; PostgreSQL ranks with its own tests")
+    in_name = ProductFactory(name="Madu Kelulut")
+    ProductFactory(name="Gula Aren", description="Manis seperti madu")
+    ProductFactory(name="Lada Hitam")  # newest, matching nothing
+
+    assert found(api, "madu") == [in_name.name, "Gula Aren"]
