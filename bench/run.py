@@ -4,11 +4,11 @@ Uses DATABASE_URL (default: PostgreSQL database `pasar_bench` on 127.0.0.1,
 created and migrated if missing), makes sure the synthetic catalog holds at
 least --products products (`manage.py seed_bulk`), then sends each case's
 requests through Django's test client (the whole middleware and view stack, no
-network) and prints median, p95, requests per second, the ratio to the trivial
-/healthz baseline and the SQL queries per request.
+network) and prints median, p95 and p99, requests per second, the ratio to the
+trivial /healthz baseline and the SQL queries per request.
 
 Cases are a list of named `Case`s built per area (`baseline_cases`,
-`catalog_cases`); a later area (checkout) adds its own builder to `case_builders`.
+`catalog_cases`, `checkout_cases`), each builder listed in `case_builders`.
 """
 
 import argparse
@@ -17,6 +17,7 @@ import random
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +29,16 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pasar_bench"
 
 @dataclass(frozen=True)
 class Case:
-    """One kind of request; `send` makes one request with the client (and a random source)."""
+    """One kind of request; `send` makes one request with the client (and a random source).
+
+    `prepare(client)`, if given, runs once before the case is measured (untimed, its
+    queries not counted): data the requests need, such as a checkout to replay.
+    """
 
     name: str
     send: Callable  # (client, rng) -> HttpResponse
     expected_status: int = 200
+    prepare: Callable | None = None  # (client) -> None
 
 
 @dataclass(frozen=True)
@@ -40,19 +46,25 @@ class Result:
     case: Case
     median_ms: float
     p95_ms: float
+    p99_ms: float
     per_second: float
     queries: int
     results: str
 
 
-def get(name: str, path: Callable[[random.Random], str] | str) -> Case:
-    """A GET case; `path` may depend on the random source (random ids)."""
+def get(name: str, path: Callable[[random.Random], str] | str, **kwargs) -> Case:
+    """A GET case; `path` may depend on the random source (random ids).
+
+    `kwargs` go to the Case (`prepare`), or are headers when they start with HTTP_.
+    """
+    headers = {key: value for key, value in kwargs.items() if key.startswith("HTTP_")}
+    options = {key: value for key, value in kwargs.items() if key not in headers}
 
     def send(client, rng):
         url = path(rng) if callable(path) else path
-        return client.get(url, HTTP_ACCEPT="application/json")
+        return client.get(url, HTTP_ACCEPT="application/json", **headers)
 
-    return Case(name=name, send=send)
+    return Case(name=name, send=send, **options)
 
 
 def products_url(**query) -> str:
@@ -82,7 +94,170 @@ def catalog_cases(context: dict) -> list[Case]:
     ]
 
 
-case_builders: list[Callable[[dict], list[Case]]] = [baseline_cases, catalog_cases]
+# Checkout: one buyer, two cooperatives, three products each (seeded by checkout_data_ensure).
+BENCH_BUYER_EMAIL = "bench-buyer@pasar.test"
+BENCH_NIK_PREFIX = "61078"  # seed_demo's NIKs start 61070 and seed_bulk's 61079
+BENCH_COOPERATIVES = 2
+BENCH_LINES_PER_COOPERATIVE = 3
+BENCH_ADDRESS = {
+    "name": "Pembeli Uji Kinerja",
+    "phone": "081200000000",
+    "line1": "Jl. Raya Bengkayang No. 1",
+    "city": "Bengkayang",
+    "postal_code": "79211",
+}
+
+
+@dataclass(frozen=True)
+class CheckoutData:
+    buyer_pk: int
+    token: str
+    variant_pks: list[int]
+
+
+def checkout_cases(context: dict) -> list[Case]:
+    """Checkout (2 cooperatives x 3 lines), its idempotent replay, and the buyer's orders."""
+    data = checkout_data_ensure()
+    auth = {"HTTP_AUTHORIZATION": f"Token {data.token}"}
+    body = {
+        "items": [{"variant": pk, "quantity": 1} for pk in data.variant_pks],
+        "shipping_address": BENCH_ADDRESS,
+        "payment_method": "bank_transfer",
+    }
+
+    def place(client, key: str):
+        return client.post(
+            "/api/v1/checkout/",
+            body,
+            content_type="application/json",
+            HTTP_ACCEPT="application/json",
+            HTTP_IDEMPOTENCY_KEY=key,
+            **auth,
+        )
+
+    replay_key = f"bench-replay-{uuid.uuid4().hex}"
+
+    def replay_prepare(client) -> None:
+        first, again = place(client, replay_key), place(client, replay_key)
+        if first.status_code != 201 or again.json() != first.json():
+            raise SystemExit(f"checkout replay: HTTP {first.status_code}, then a different answer")
+
+    numbers: list[str] = []  # of the buyer's orders, once the checkout cases made some
+
+    def orders_prepare(client) -> None:
+        from django.db import connection
+
+        from orders.models import Order
+
+        orders = Order.objects.filter(buyer_id=data.buyer_pk)
+        while orders.count() < 20:
+            if place(client, f"bench-{uuid.uuid4().hex}").status_code != 201:
+                raise SystemExit("checkout for the order cases failed")
+        numbers[:] = orders.order_by("-pk").values_list("number", flat=True)[:200]
+        if connection.vendor == "postgresql":
+            # The checkouts just added their rows; without fresh statistics the planner
+            # sorts all the buyer's orders instead of walking the (buyer, created_at) index.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "ANALYZE orders_checkout, orders_order, orders_orderline, "
+                    "orders_orderevent, payments_payment"
+                )
+
+    return [
+        Case(
+            name="checkout, 2 coops x 3 lines, new key",
+            send=lambda client, rng: place(client, f"bench-{uuid.uuid4().hex}"),
+            expected_status=201,
+        ),
+        Case(
+            name="checkout replay (same key)",
+            send=lambda client, rng: place(client, replay_key),
+            expected_status=201,
+            prepare=replay_prepare,
+        ),
+        get("orders, buyer's list", "/api/v1/orders/", prepare=orders_prepare, **auth),
+        get(
+            "order detail, random number",
+            lambda rng: f"/api/v1/orders/{rng.choice(numbers)}/",
+            prepare=orders_prepare,
+            **auth,
+        ),
+    ]
+
+
+def checkout_data_ensure() -> CheckoutData:
+    """The bench buyer and what it buys, created once; the variants restocked every run.
+
+    Two verified cooperatives with a shipping option each and three active
+    products each, every variant with the largest stock allowed, so checkouts
+    never run out.
+    """
+    from django.db import transaction
+    from rest_framework.authtoken.models import Token
+
+    from catalog.models import MAX_STOCK, Category, Product, Variant
+    from catalog.search import product_search_refresh
+    from market.models import Cooperative, Region, User
+    from orders.models import ShippingOption
+
+    with transaction.atomic():
+        buyer, _created = User.objects.get_or_create(
+            email=BENCH_BUYER_EMAIL, defaults={"name": "Pembeli Uji Kinerja"}
+        )
+        token, _created = Token.objects.get_or_create(user=buyer)
+        district = Region.objects.filter(parent__code="61.07").order_by("code").first()
+        category = Category.objects.get(slug="makanan-olahan")
+        variant_pks = []
+        for number in range(1, BENCH_COOPERATIVES + 1):
+            cooperative, created = Cooperative.objects.get_or_create(
+                nik=f"{BENCH_NIK_PREFIX}{number:011d}",
+                defaults={
+                    "name": f"Koperasi Uji Kinerja {number}",
+                    "slug": f"koperasi-uji-kinerja-{number}",
+                    "legal_number": f"{number}/BH/UJI/2026",
+                    "kind": Cooperative.Kind.PEMASARAN,
+                    "region": district,
+                    "address": "Jl. Raya Bengkayang",
+                    "phone": "081200000000",
+                    "status": Cooperative.Status.VERIFIED,
+                    "status_note": "Data uji kinerja (bench/run.py)",
+                },
+            )
+            if created:
+                ShippingOption.objects.create(
+                    cooperative=cooperative, name="Antar lokal", kind="delivery", fee=10_000
+                )
+            for line in range(1, BENCH_LINES_PER_COOPERATIVE + 1):
+                product, created = Product.objects.get_or_create(
+                    slug=f"paket-uji-kinerja-{number}-{line}",
+                    defaults={
+                        "cooperative": cooperative,
+                        "name": f"Paket Uji Kinerja {number}-{line}",
+                        "description": "Barang uji kinerja checkout (bench/run.py).",
+                        "category": category,
+                        "unit": Product.Unit.PCS,
+                        "weight_grams": 250,
+                        "status": Product.Status.ACTIVE,
+                        "price": 10_000 * line,
+                    },
+                )
+                if created:
+                    product_search_refresh(Product.objects.filter(pk=product.pk))
+                variant, _created = Variant.objects.get_or_create(
+                    cooperative=cooperative,
+                    sku=f"UJI-{number}-{line}",
+                    defaults={"product": product, "name": "1 paket", "price": 10_000 * line},
+                )
+                variant_pks.append(variant.pk)
+        Variant.objects.filter(pk__in=variant_pks).update(stock=MAX_STOCK)
+    return CheckoutData(buyer_pk=buyer.pk, token=token.key, variant_pks=variant_pks)
+
+
+case_builders: list[Callable[[dict], list[Case]]] = [
+    baseline_cases,
+    catalog_cases,
+    checkout_cases,
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,6 +366,8 @@ def product_ids_sample(count: int, *, seed: int) -> list[int]:
 def measure(client, case: Case, rng: random.Random, iterations: int, warmup: int) -> Result:
     from django.db import connection, reset_queries
 
+    if case.prepare is not None:
+        case.prepare(client)
     queries = []  # counted by a wrapper: the request itself resets connection.queries
 
     def count(execute, sql, params, many, context):
@@ -210,32 +387,40 @@ def measure(client, case: Case, rng: random.Random, iterations: int, warmup: int
     timings = []
     for _ in range(iterations):
         started = time.perf_counter()
-        case.send(client, rng)
+        response = case.send(client, rng)
         timings.append(time.perf_counter() - started)
         reset_queries()
+        if response.status_code != case.expected_status:
+            raise SystemExit(f"{case.name}: HTTP {response.status_code} while timing")
     timings.sort()
     return Result(
         case=case,
         median_ms=statistics.median(timings) * 1000,
-        p95_ms=timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))] * 1000,
+        p95_ms=percentile(timings, 0.95) * 1000,
+        p99_ms=percentile(timings, 0.99) * 1000,
         per_second=len(timings) / sum(timings),
         queries=len(queries),
         results=results,
     )
 
 
+def percentile(ordered: list[float], fraction: float) -> float:
+    """The value below which `fraction` of the sorted timings lie (nearest rank)."""
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
 def table(results: list[Result]) -> str:
     baseline = results[0].median_ms
     header = (
-        f"{'case':<40} {'median ms':>9} {'p95 ms':>8} {'req/s':>7} {'× base':>7} "
-        f"{'queries':>7} {'results':>8}"
+        f"{'case':<40} {'median ms':>9} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7} "
+        f"{'× base':>7} {'queries':>7} {'results':>8}"
     )
     lines = [header, "-" * len(header)]
     for result in results:
         lines.append(
             f"{result.case.name:<40} {result.median_ms:>9.2f} {result.p95_ms:>8.2f} "
-            f"{result.per_second:>7.0f} {result.median_ms / baseline:>7.1f} "
-            f"{result.queries:>7} {result.results:>8}"
+            f"{result.p99_ms:>8.2f} {result.per_second:>7.0f} "
+            f"{result.median_ms / baseline:>7.1f} {result.queries:>7} {result.results:>8}"
         )
     return "\n".join(lines)
 

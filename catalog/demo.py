@@ -316,14 +316,17 @@ class CatalogSeedResult:
     cooperatives_seeded: int
 
 
-def seed_catalog() -> CatalogSeedResult:
-    """Give each trading demo cooperative without products a handful of them, with photos."""
+def seed_catalog(*, image_side: int = IMAGE_SIDE) -> CatalogSeedResult:
+    """Give each trading demo cooperative without products a handful of them, with photos.
+
+    `image_side` is the photos' width and height in pixels (tests use small ones).
+    """
     cooperatives = active_demo_cooperatives().annotate(product_count=Count("products"))
     created = seeded = 0
     for cooperative in cooperatives.select_related("region"):
         if cooperative.product_count:
             continue
-        created += _seed_cooperative(cooperative)
+        created += _seed_cooperative(cooperative, image_side)
         seeded += 1
     total = Product.objects.filter(cooperative__in=active_demo_cooperatives()).count()
     return CatalogSeedResult(
@@ -339,7 +342,7 @@ def offers_for(cooperative: Cooperative) -> list[Offer]:
     return OFFERS_BY_KIND[cooperative.kind]
 
 
-def _seed_cooperative(cooperative: Cooperative) -> int:
+def _seed_cooperative(cooperative: Cooperative, image_side: int) -> int:
     # Thumbnails are made after this commits (in-process without Redis, by a worker with it).
     rng = random.Random(f"catalog-{cooperative.nik}")
     owner = _owner(cooperative)
@@ -347,11 +350,13 @@ def _seed_cooperative(cooperative: Cooperative) -> int:
     chosen = rng.sample(offers, rng.randint(min(3, len(offers)), min(8, len(offers))))
     with transaction.atomic():
         for number, offer in enumerate(chosen, start=1):
-            _seed_product(cooperative, owner, offer, number, rng)
+            _seed_product(cooperative, owner, offer, number, rng, image_side)
     return len(chosen)
 
 
-def _seed_product(cooperative, owner, offer: Offer, number: int, rng: random.Random) -> None:
+def _seed_product(
+    cooperative, owner, offer: Offer, number: int, rng: random.Random, image_side: int
+) -> None:
     place = cooperative.region.name
     name = offer.name.format(place=place)
     factor = rng.uniform(0.85, 1.2)
@@ -378,7 +383,7 @@ def _seed_product(cooperative, owner, offer: Offer, number: int, rng: random.Ran
             for index, (variant_name, price) in enumerate(offer.variants, start=1)
         ],
     )
-    services.product_image_add(actor=owner, product=product, upload=_photo(product))
+    services.product_image_add(actor=owner, product=product, upload=_photo(product, image_side))
 
 
 def _owner(cooperative: Cooperative) -> User:
@@ -410,17 +415,17 @@ def _initials(name: str, letters: int = 2) -> str:
     return "".join(word[0] for word in words[:letters]).upper()
 
 
-def _photo(product: Product) -> SimpleUploadedFile:
+def _photo(product: Product, side: int) -> SimpleUploadedFile:
     """A coloured JPEG tile with the product's initials, standing in for a real photo."""
     colour = COLOURS.get(product.category.slug, (90, 90, 90))
-    image = Image.new("RGB", (IMAGE_SIDE, IMAGE_SIDE), colour)
+    image = Image.new("RGB", (side, side), colour)
     draw = ImageDraw.Draw(image)
     light = tuple(min(255, channel + 60) for channel in colour)
-    margin = IMAGE_SIDE // 8
-    draw.ellipse((margin, margin, IMAGE_SIDE - margin, IMAGE_SIDE - margin), fill=light)
-    font = ImageFont.load_default(size=IMAGE_SIDE // 3)
-    draw.text((IMAGE_SIDE / 2, IMAGE_SIDE / 2), _initials(product.name), fill="white",
-              font=font, anchor="mm")
+    margin = side // 8
+    draw.ellipse((margin, margin, side - margin, side - margin), fill=light)
+    font = ImageFont.load_default(size=max(1, side // 3))
+    draw.text((side / 2, side / 2), _initials(product.name), fill="white", font=font,
+              anchor="mm")
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     return SimpleUploadedFile(f"{product.slug}.jpg", out.getvalue(), content_type="image/jpeg")

@@ -8,10 +8,10 @@ when demo orders exist.
 import datetime
 import random
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.test import override_settings
-from django.utils import timezone
 
 from catalog.models import Product, Variant
 from market.demo import active_demo_cooperatives, demo_user
@@ -23,12 +23,16 @@ from payments import services as payment_services
 from payments.models import LedgerEntry, Payment, Refund
 
 DEMO_BUYERS = 40
-CHECKOUTS = 400  # ~700 orders; each goes through the real services (~60 ms)
+CHECKOUTS = 400  # ~700 orders; each goes through the real services (~25 ms)
 DAYS = 365
+# Checkouts of the last two weeks, some still under way: every status has orders to show.
+RECENT_SHARE = 0.1
+RECENT = datetime.timedelta(days=14)
+STEPS = ["paid", "accepted", "shipped", "delivered", "completed"]
 ADDRESS_CITIES = ["Bengkayang", "Singkawang", "Pontianak", "Sanggau Ledo", "Seluas", "Ledo"]
 
 
-def seed_orders() -> int:
+def seed_orders(*, checkouts: int = CHECKOUTS) -> int:
     """Place the demo order history; returns how many orders exist afterwards."""
     if Checkout.objects.filter(idempotency_key__startswith="demo-").exists():
         return Order.objects.count()
@@ -37,11 +41,11 @@ def seed_orders() -> int:
         override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
         transaction.atomic(),
     ):
-        _seed_orders(random.Random(2611))
+        _seed_orders(random.Random(2611), checkouts)
     return Order.objects.count()
 
 
-def _seed_orders(rng: random.Random) -> None:
+def _seed_orders(rng: random.Random, checkouts: int) -> None:
     cooperatives = list(active_demo_cooperatives())
     for cooperative in cooperatives:
         if not cooperative.shipping_options.exists():
@@ -53,20 +57,26 @@ def _seed_orders(rng: random.Random) -> None:
     buyers = [_buyer(n) for n in range(DEMO_BUYERS)]
     staff = {m.cooperative_id: m.user for m in Membership.objects.filter(
         cooperative__in=cooperatives, role=Membership.Role.OWNER)}
-    variant_pks = list(
+    variant_pks = list(  # in a fixed order, so that the same seed gives the same history
         Variant.objects.filter(
             cooperative__in=cooperatives, product__status=Product.Status.ACTIVE, stock__gt=5
-        ).values_list("pk", flat=True)
+        ).order_by("pk").values_list("pk", flat=True)
     )
     if not variant_pks:
         return
-    now = timezone.now()
-    for number in range(CHECKOUTS):
-        days_ago = int(DAYS * (1 - rng.random() ** 0.7))  # more orders lately
-        _demo_checkout(number, rng, rng.choice(buyers), variant_pks, staff, days_ago, now)
+    for number in range(checkouts):
+        _demo_checkout(number, rng, rng.choice(buyers), variant_pks, staff, _age(rng))
 
 
-def _demo_checkout(number, rng, buyer, variant_pks, staff, days_ago, now) -> None:
+def _age(rng: random.Random) -> datetime.timedelta:
+    """How long ago a checkout happened: within the year, more of them lately."""
+    if rng.random() < RECENT_SHARE:
+        return RECENT * rng.random() ** 2  # most in the last few days
+    days_ago = int(DAYS * (1 - rng.random() ** 0.7))
+    return datetime.timedelta(days=days_ago, minutes=rng.randint(0, 600))
+
+
+def _demo_checkout(number, rng, buyer, variant_pks, staff, age: datetime.timedelta) -> None:
     chosen = rng.sample(variant_pks, k=rng.choice([1, 1, 2, 3]))
     items = [{"variant": pk, "quantity": rng.randint(1, 3)} for pk in chosen]
     in_stock = set(Variant.objects.filter(pk__in=chosen, stock__gte=3).values_list("pk", flat=True))
@@ -84,18 +94,17 @@ def _demo_checkout(number, rng, buyer, variant_pks, staff, days_ago, now) -> Non
         items=items,
     )
     for order in checkout.orders.order_by("pk"):
-        _advance(order, rng, staff[order.cooperative_id], days_ago)
-    _shift_back(checkout, datetime.timedelta(days=days_ago, minutes=rng.randint(0, 600)))
+        _advance(order, rng, staff[order.cooperative_id], age)
+    _shift_back(checkout, age)
 
 
-def _advance(order: Order, rng: random.Random, cooperative_staff: User, days_ago: int) -> None:
+def _advance(order: Order, rng: random.Random, cooperative_staff: User,
+             age: datetime.timedelta) -> None:
     """Move an order as far as its age makes likely; a few are cancelled."""
     if rng.random() < 0.07:
         lifecycle.order_cancel(order_pk=order.pk, actor=order.buyer, reason="Berubah pikiran")
         return
-    steps = ["paid", "accepted", "shipped", "delivered", "completed"]
-    reach = len(steps) if days_ago > 14 else rng.randint(0, len(steps) - 1)
-    for step in steps[:reach]:
+    for step in STEPS[:_reach(order, rng, age)]:
         if step == "paid" and order.payment_method == "bank_transfer":
             payment_services.payment_succeed(payment_pk=order.checkout.payment.pk)
         elif step == "accepted":
@@ -107,6 +116,32 @@ def _advance(order: Order, rng: random.Random, cooperative_staff: User, days_ago
             lifecycle.order_deliver(order_pk=order.pk, actor=order.buyer)
         elif step == "completed":
             lifecycle.order_complete(order_pk=order.pk)
+
+
+def _reach(order: Order, rng: random.Random, age: datetime.timedelta) -> int:
+    """How many STEPS an order this old has made: all once past RECENT.
+
+    A recent order rests only where the periodic jobs would not yet have moved it
+    on (unpaid past the payment timeout, shipped past auto-delivery, delivered
+    past the return window), and is completed only after the return window.
+    """
+    if age > RECENT:
+        return len(STEPS)
+    return_window = datetime.timedelta(days=settings.ORDER_RETURN_WINDOW_DAYS)
+    moved_on_after = {
+        0: datetime.timedelta(hours=settings.ORDER_PAYMENT_TIMEOUT_HOURS),
+        3: datetime.timedelta(days=settings.ORDER_AUTO_DELIVER_DAYS),
+        4: return_window,
+    }
+    if order.payment_method == "cod":
+        del moved_on_after[0]  # cash on delivery is paid at the door, never expires
+    reaches = [
+        reach for reach in range(len(STEPS))
+        if reach not in moved_on_after or age < moved_on_after[reach]
+    ]
+    if age >= return_window:
+        reaches.append(len(STEPS))
+    return rng.choice(reaches)
 
 
 def _shift_back(checkout: Checkout, delta: datetime.timedelta) -> None:

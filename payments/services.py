@@ -51,9 +51,10 @@ def payment_start(*, payment_pk: int) -> Payment:
     if payment.provider_reference or payment.status != Status.PENDING:
         return payment
     provider_for(payment.method).start(payment)
-    Payment.objects.filter(pk=payment.pk, provider_reference="").update(
-        provider_reference=payment.provider_reference, client_secret=payment.client_secret
-    )
+    if payment.provider_reference:  # offline methods have nothing to record
+        Payment.objects.filter(pk=payment.pk, provider_reference="").update(
+            provider_reference=payment.provider_reference, client_secret=payment.client_secret
+        )
     return payment
 
 

@@ -1,10 +1,37 @@
-import pytest
-from django.core.management import call_command
-from django.db.models import Count
+"""The demo seeds: the Bengkayang market, its catalog and a year of orders.
 
+`seed_demo` runs whole once (the market picture); the catalog and order tests
+share one seeded catalog and order history (`demo_catalog`, `demo_orders`),
+made once for this module in a transaction rolled back after it, since seeding
+takes seconds; each test still runs in its own savepoint.
+"""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, F, Min, Q, Sum
+from django.test import TestCase, override_settings
+from django.utils import timezone
+
+from catalog.demo import seed_catalog
+from catalog.images import THUMBNAIL_SIZES
+from catalog.models import MAX_PRICE, Product, ProductImage, Variant
+from market.demo import ACTIVE_TOTAL, active_demo_cooperatives, seed_market
 from market.models import Cooperative, DinasOfficer, User
+from orders.demo import seed_orders
+from orders.models import Checkout, Order, OrderEvent
+from orders.services import lifecycle
+from payments.models import LedgerEntry, Payment, Refund
 
 pytestmark = pytest.mark.django_db
+
+DEMO_CHECKOUTS = 25
+PHOTO_SIDE = 32  # pixels: thumbnails of the default 400 px photos take most of a test's time
+STATUS_TIMES = ["paid_at", "accepted_at", "shipped_at", "delivered_at", "completed_at",
+                "cancelled_at"]
 
 
 def test_seed_demo_loads_the_bengkayang_picture_once(capsys):
@@ -23,3 +50,177 @@ def test_seed_demo_loads_the_bengkayang_picture_once(capsys):
     out = capsys.readouterr().out
     assert "pembeli@pasar.test" in out
     assert "dinas@pasar.test" in out
+    # The full-size order history has every status for the dashboards to show.
+    assert set(Order.objects.values_list("status", flat=True)) == set(Order.Status.values)
+
+
+@pytest.fixture(scope="module")
+def demo_catalog(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo market and catalog, seeded once for the module (with its thumbnails)."""
+    media_root = tmp_path_factory.mktemp("media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media_root),
+        transaction.atomic(),
+    ):
+        seed_market()
+        with TestCase.captureOnCommitCallbacks(execute=True):  # the thumbnail tasks
+            result = seed_catalog(image_side=PHOTO_SIDE)
+        yield result, media_root
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def demo_orders(demo_catalog, django_db_blocker):
+    """A small demo order history on the module's catalog; the count of its orders."""
+    with django_db_blocker.unblock():
+        return seed_orders(checkouts=DEMO_CHECKOUTS)
+
+
+# ---------------------------------------------------------------- catalog
+
+
+def test_seed_catalog_gives_every_trading_cooperative_products(demo_catalog):
+    result, _media_root = demo_catalog
+
+    counts = dict(
+        active_demo_cooperatives().annotate(products_count=Count("products"))
+        .values_list("nik", "products_count")
+    )
+    assert len(counts) == ACTIVE_TOTAL
+    assert all(3 <= count <= 8 for count in counts.values()), counts
+    assert result.cooperatives_seeded == ACTIVE_TOTAL
+    assert result.products_created == result.products_total == sum(counts.values())
+    assert Product.objects.count() == result.products_total  # none for dormant ones
+    active = Product.objects.filter(status=Product.Status.ACTIVE).count()
+    assert active > 0.8 * result.products_total  # a few drafts
+
+
+def test_seed_catalog_products_have_variants_and_a_photo_with_thumbnails(demo_catalog):
+    _result, media_root = demo_catalog
+
+    products = Product.objects.annotate(
+        variants_count=Count("variants", distinct=True), images_count=Count("images", distinct=True)
+    )
+    assert not products.filter(Q(variants_count=0) | Q(images_count=0)).exists()
+    images = list(ProductImage.objects.all())
+    assert len(images) == products.count()
+    for image in images:
+        assert set(image.thumbnails) == set(THUMBNAIL_SIZES), image.pk
+        assert all((media_root / path).is_file() for path in image.thumbnails.values())
+
+
+def test_seed_catalog_prices_are_positive_whole_rupiah_and_lowest_on_the_product(demo_catalog):
+    prices = list(Variant.objects.values_list("price", flat=True))
+    assert all(isinstance(price, int) and 0 < price <= MAX_PRICE for price in prices)
+    assert len(set(prices)) > 20  # varied, not one price for all
+    assert all(stock >= 0 for stock in Variant.objects.values_list("stock", flat=True))
+    products = Product.objects.annotate(lowest=Min("variants__price"))
+    assert not products.exclude(price=F("lowest")).exists()
+
+
+def test_seed_catalog_again_adds_nothing(demo_catalog):
+    before = [Product.objects.count(), Variant.objects.count(), ProductImage.objects.count()]
+
+    result = seed_catalog(image_side=PHOTO_SIDE)
+
+    assert result.products_created == result.cooperatives_seeded == 0
+    assert result.products_total == before[0]
+    assert [Product.objects.count(), Variant.objects.count(),
+            ProductImage.objects.count()] == before
+
+
+# ---------------------------------------------------------------- orders
+
+
+def test_seed_orders_spreads_orders_of_several_statuses_over_the_past_year(demo_orders):
+    now = timezone.now()
+    orders = list(Order.objects.all())
+
+    assert len(orders) == demo_orders
+    assert DEMO_CHECKOUTS <= len(orders) <= 3 * DEMO_CHECKOUTS
+    assert Checkout.objects.filter(idempotency_key__startswith="demo-").count() == DEMO_CHECKOUTS
+    statuses = {order.status for order in orders}
+    assert {Order.Status.COMPLETED, Order.Status.CANCELLED} <= statuses
+    assert len(statuses) >= 4, statuses
+    created = sorted(order.created_at for order in orders)
+    assert now - datetime.timedelta(days=365) < created[0] < now - datetime.timedelta(days=180)
+    assert now - datetime.timedelta(days=14) < created[-1] <= now
+    months = {timezone.localtime(time).strftime("%Y-%m") for time in created}
+    assert len(months) >= 6, months
+
+
+def test_seed_orders_numbers_and_events_move_back_with_their_order(demo_orders):
+    now = timezone.now()
+    orders = Order.objects.select_related("checkout__payment").prefetch_related("events")
+
+    for order in orders:
+        placed = timezone.localtime(order.created_at)
+        assert order.number == f"{settings.ORDER_NUMBER_PREFIX}-{placed:%y%m}-{order.pk:06d}"
+        checkout, payment = order.checkout, order.checkout.payment
+        assert checkout.created_at <= order.created_at
+        assert checkout.created_at <= payment.created_at <= now
+        events = sorted(order.events.all(), key=lambda event: (event.at, event.pk))
+        assert events[0].status == Order.Status.PENDING_PAYMENT
+        assert events[-1].status == order.status
+        assert all(order.created_at <= event.at <= now for event in events), order.number
+        for field in STATUS_TIMES:
+            moment = getattr(order, field)
+            assert moment is None or order.created_at <= moment <= now, (order.number, field)
+    assert not Refund.objects.filter(created_at__lt=F("order__created_at")).exists()
+    assert not LedgerEntry.objects.filter(created_at__lt=F("order__created_at")).exists()
+
+
+def test_seed_orders_payments_add_up_to_their_checkouts(demo_orders):
+    checkouts = Checkout.objects.select_related("payment").prefetch_related("orders__refunds")
+
+    for checkout in checkouts:
+        orders = list(checkout.orders.all())
+        payment = checkout.payment
+        assert checkout.total == sum(order.total for order in orders)
+        if not any(order.status == Order.Status.CANCELLED for order in orders):
+            assert payment.amount == checkout.total, checkout.pk
+        # Orders cancelled before payment leave the amount due; after it, they are refunded.
+        dropped = sum(
+            order.total for order in orders
+            if order.status == Order.Status.CANCELLED and order.paid_at is None
+        )
+        assert payment.amount == checkout.total - dropped, checkout.pk
+        refunded = sum(refund.amount for order in orders for refund in order.refunds.all())
+        assert payment.refunded_amount == refunded, checkout.pk
+    assert Payment.objects.filter(status=Payment.Status.SUCCEEDED).exists()
+
+
+def test_seed_orders_credit_the_ledger_for_completed_orders_only(demo_orders):
+    completed = Order.objects.filter(status=Order.Status.COMPLETED)
+    entries = LedgerEntry.objects.select_related("order")
+
+    assert completed.exists()
+    assert sorted(entry.order_id for entry in entries) == sorted(
+        completed.values_list("pk", flat=True)
+    )
+    for entry in entries:
+        assert entry.kind == LedgerEntry.Kind.SALE
+        assert entry.cooperative_id == entry.order.cooperative_id
+        assert entry.amount + entry.commission == entry.order.total
+
+
+def test_seed_orders_leave_nothing_for_the_periodic_jobs_to_move(demo_orders):
+    statuses = dict(Order.objects.values_list("pk", "status"))
+
+    moved = [lifecycle.orders_expire_unpaid(), lifecycle.orders_auto_deliver(),
+             lifecycle.orders_auto_complete()]
+
+    assert moved == [0, 0, 0]
+    assert dict(Order.objects.values_list("pk", "status")) == statuses
+
+
+def test_seed_orders_again_adds_nothing(demo_orders):
+    tables = [Checkout, Order, OrderEvent, Payment, Refund, LedgerEntry]
+    before = [model.objects.count() for model in tables]
+    stock = Variant.objects.aggregate(total=Sum("stock"))["total"]
+
+    assert seed_orders(checkouts=DEMO_CHECKOUTS) == demo_orders
+
+    assert [model.objects.count() for model in tables] == before
+    assert Variant.objects.aggregate(total=Sum("stock"))["total"] == stock

@@ -167,9 +167,11 @@ class Command(BaseCommand):
             reset_queries()  # with DEBUG on, the logged SQL of big inserts adds up
             self.stdout.write(f"  {first + size:>9,} products  {time.monotonic() - started:6.1f} s")
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:  # fresh statistics and visibility for the planner
+            # Fresh statistics (and visibility, where VACUUM may run) for the planner.
+            vacuum = "" if connection.in_atomic_block else "VACUUM "
+            with connection.cursor() as cursor:
                 cursor.execute(
-                    "VACUUM ANALYZE market_cooperative, catalog_product, catalog_variant"
+                    f"{vacuum}ANALYZE market_cooperative, catalog_product, catalog_variant"
                 )
         elapsed = time.monotonic() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
