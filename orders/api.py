@@ -1,5 +1,6 @@
 """HTTP API of cart, checkout and orders: parse, call a service or selector, serialize."""
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -187,7 +188,7 @@ class CheckoutView(APIView):
         data = validated(CheckoutInputSerializer, request.data)
         placed = checkout.checkout_place(buyer=request.user, idempotency_key=key, **data)
         placed = Checkout.objects.select_related("payment").prefetch_related(
-            "orders__cooperative"
+            Prefetch("orders", queryset=Order.objects.select_related("cooperative").order_by("pk"))
         ).get(pk=placed.pk)
         return Response(CheckoutOutputSerializer(placed).data, status=status.HTTP_201_CREATED)
 

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from market.errors import NotFound
 from market.models import Cooperative, User
 from market.policies import is_platform_admin, officer_scope_q
-from orders.models import CartItem, Order, OrderEvent, ShippingOption
+from orders.models import CartItem, Order, OrderEvent, OrderLine, ShippingOption
 
 
 def orders_visible_to(user: User) -> QuerySet[Order]:
@@ -21,7 +21,7 @@ def orders_visible_to(user: User) -> QuerySet[Order]:
 
 def _with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
     return orders.select_related("cooperative", "buyer", "checkout__payment").prefetch_related(
-        "lines",
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
         Prefetch(
             "events", queryset=OrderEvent.objects.select_related("actor").order_by("at", "pk")
         ),

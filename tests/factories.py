@@ -1,3 +1,5 @@
+import uuid
+
 import factory
 from factory.django import DjangoModelFactory
 
@@ -5,6 +7,10 @@ from catalog.models import Category, Product, ProductImage, Variant
 from catalog.search import product_search_refresh
 from catalog.services import product_price_refresh
 from market.models import Cooperative, DinasOfficer, Membership, Region, User
+from orders.models import Checkout, Order, ShippingOption
+from orders.services import checkout as checkout_services
+from orders.services import lifecycle
+from payments import services as payment_services
 
 
 class UserFactory(DjangoModelFactory):
@@ -140,3 +146,101 @@ class ProductImageFactory(DjangoModelFactory):
     image = factory.django.ImageField(filename="foto.jpg", format="JPEG", width=64, height=48)
     thumbnails = factory.LazyFunction(dict)
     position = 0
+
+
+# ---------------------------------------------------------------- orders
+
+
+SHIPPING_ADDRESS = {
+    "name": "Yohana Ria",
+    "phone": "081234567890",
+    "line1": "Jl. Guna Baru No. 5",
+    "city": "Bengkayang",
+    "postal_code": "79211",
+}
+
+
+class ShippingOptionFactory(DjangoModelFactory):
+    class Meta:
+        model = ShippingOption
+
+    cooperative = factory.SubFactory(CooperativeFactory)
+    name = factory.Sequence(lambda n: f"Kurir lokal {n}")
+    kind = ShippingOption.Kind.DELIVERY
+    fee = 10_000
+
+
+def checkout_placed(
+    buyer: User,
+    items: list[tuple[Variant, int]],
+    *,
+    payment_method: str = "bank_transfer",
+    key: str = "",
+    shipping_options: dict[str, int] | None = None,
+) -> Checkout:
+    """A checkout placed through the real service; `items` is [(variant, quantity), ...]."""
+    return checkout_services.checkout_place(
+        buyer=buyer,
+        idempotency_key=key or f"test-{uuid.uuid4()}",
+        shipping_address=dict(SHIPPING_ADDRESS),
+        payment_method=payment_method,
+        items=[{"variant": variant.pk, "quantity": quantity} for variant, quantity in items],
+        shipping_options=shipping_options,
+    )
+
+
+def _fulfiller(cooperative: Cooperative) -> User:
+    """A member of the cooperative to accept and ship its orders (made if it has none)."""
+    membership = cooperative.memberships.order_by("pk").first()
+    return (membership or MembershipFactory(cooperative=cooperative)).user
+
+
+def order_moved_to(order: Order, status: str, *, staff: User | None = None) -> Order:
+    """Walk a pending order along the lifecycle services, by their usual actors, to `status`."""
+    Status = Order.Status
+    staff = staff or _fulfiller(order.cooperative)
+    steps = {
+        Status.PAID: lambda: payment_services.payment_succeed(payment_pk=order.checkout.payment.pk),
+        Status.ACCEPTED: lambda: lifecycle.order_accept(order_pk=order.pk, actor=staff),
+        Status.SHIPPED: lambda: lifecycle.order_ship(
+            order_pk=order.pk, actor=staff, carrier="JNE", tracking_number="JNE-0001"
+        ),
+        Status.DELIVERED: lambda: lifecycle.order_deliver(order_pk=order.pk, actor=order.buyer),
+        Status.COMPLETED: lambda: lifecycle.order_complete(order_pk=order.pk),
+    }
+    if status == Status.CANCELLED:
+        path = [Status.CANCELLED]
+        steps[Status.CANCELLED] = lambda: lifecycle.order_cancel(
+            order_pk=order.pk, actor=order.buyer, reason="Salah pesan"
+        )
+    else:
+        path = [Status.PAID, Status.ACCEPTED, Status.SHIPPED, Status.DELIVERED, Status.COMPLETED]
+        if order.payment_method == "cod":
+            path.remove(Status.PAID)  # cash on delivery: accepted unpaid, paid when delivered
+        if status == Status.PENDING_PAYMENT:
+            path = []
+        elif status in path:
+            path = path[: path.index(status) + 1]
+        else:
+            raise ValueError(f"a {order.payment_method} order never becomes {status}")
+    for step in path:
+        steps[step]()
+    order.refresh_from_db()
+    return order
+
+
+def order_placed(
+    *,
+    buyer: User | None = None,
+    variant: Variant | None = None,
+    quantity: int = 1,
+    payment_method: str = "bank_transfer",
+    status: str = Order.Status.PENDING_PAYMENT,
+    staff: User | None = None,
+) -> Order:
+    """One order placed through checkout, then moved to `status` by the lifecycle services."""
+    order = checkout_placed(
+        buyer or UserFactory(), [(variant or VariantFactory(), quantity)],
+        payment_method=payment_method,
+    ).orders.get()
+    return order_moved_to(order, status, staff=staff)

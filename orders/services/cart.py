@@ -1,6 +1,6 @@
 """The buyer's cart; prices are read live from the variants."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import MAX_STOCK, Product, Variant
@@ -39,10 +39,15 @@ def cart_item_add(*, user: User, variant_pk: int, quantity: int) -> CartItem:
     """Put a variant in the cart, or add to the quantity already there."""
     variant = variant_on_sale(variant_pk)
     item = CartItem.objects.select_for_update().filter(user=user, variant=variant).first()
-    total = quantity + (item.quantity if item else 0)
-    _check_quantity(variant, total)
     if item is None:
-        return CartItem.objects.create(user=user, variant=variant, quantity=quantity)
+        _check_quantity(variant, quantity)
+        try:
+            with transaction.atomic():
+                return CartItem.objects.create(user=user, variant=variant, quantity=quantity)
+        except IntegrityError:  # the same variant added at the same moment (double tap)
+            item = CartItem.objects.select_for_update().get(user=user, variant=variant)
+    total = quantity + item.quantity
+    _check_quantity(variant, total)
     item.quantity = total
     item.save(update_fields=["quantity"])
     return item

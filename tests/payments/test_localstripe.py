@@ -86,8 +86,8 @@ def test_a_card_payment_confirmed_on_stripe_pays_every_order_by_webhook(
     confirmed = card_pay(stripe_client, intent.id)
 
     assert confirmed.status == "succeeded"
-    payment.refresh_from_db()
-    assert payment.status == "pending"  # only the webhook, a second later, settles it
+    # Only the webhook, about a second later, settles our side. (Not asserted as still
+    # pending here: on a loaded machine the webhook can win that race.)
     wait_until(lambda: event_processed("payment_intent.succeeded", payment),
                what="localstripe's payment_intent.succeeded webhook")
     payment.refresh_from_db()
