@@ -154,25 +154,20 @@ def order_refund(*, order_pk: int, actor: User, amount: int, reason: str) -> Ord
     return order
 
 
-def _due(status: str, timestamp_field: str, age: datetime.timedelta) -> list[int]:
+def _due(orders: QuerySet[Order], since_field: str, age: datetime.timedelta) -> list[int]:
+    """Primary keys of the orders whose `since_field` is older than `age`."""
     cutoff = timezone.now() - age
     return list(
-        Order.objects.filter(status=status, **{f"{timestamp_field}__lt": cutoff})
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        orders.filter(**{f"{since_field}__lt": cutoff}).order_by("pk").values_list("pk", flat=True)
     )
 
 
 def orders_expire_unpaid() -> int:
     """Cancel orders left unpaid too long (not cash on delivery); their stock returns."""
-    cutoff = timezone.now() - datetime.timedelta(hours=settings.ORDER_PAYMENT_TIMEOUT_HOURS)
-    due = (
-        Order.objects.filter(status=Status.PENDING_PAYMENT, created_at__lt=cutoff)
-        .exclude(payment_method="cod")
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return _apply_each(list(due), _order_expire)
+    unpaid = Order.objects.filter(status=Status.PENDING_PAYMENT).exclude(payment_method="cod")
+    due = _due(unpaid, "created_at",
+               datetime.timedelta(hours=settings.ORDER_PAYMENT_TIMEOUT_HOURS))
+    return _apply_each(due, _order_expire)
 
 
 @transaction.atomic
@@ -186,14 +181,14 @@ def _order_expire(order_pk: int) -> Order:
 
 def orders_auto_deliver() -> int:
     """Shipped orders the buyer never confirmed become delivered."""
-    due = _due(Status.SHIPPED, "shipped_at",
+    due = _due(Order.objects.filter(status=Status.SHIPPED), "shipped_at",
                datetime.timedelta(days=settings.ORDER_AUTO_DELIVER_DAYS))
     return _apply_each(due, lambda pk: order_deliver(order_pk=pk, actor=None))
 
 
 def orders_auto_complete() -> int:
     """Delivered orders past the return window become completed."""
-    due = _due(Status.DELIVERED, "delivered_at",
+    due = _due(Order.objects.filter(status=Status.DELIVERED), "delivered_at",
                datetime.timedelta(days=settings.ORDER_RETURN_WINDOW_DAYS))
     return _apply_each(due, lambda pk: order_complete(order_pk=pk))
 
