@@ -3,11 +3,11 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from catalog.images import InvalidImage, image_clean
 from catalog.models import Category, Product, ProductImage, Variant
 from catalog.search import product_search_refresh
 from catalog.services import product_price_refresh
 from catalog.tasks import product_image_thumbnails_task
+from market.images import InvalidImage, image_clean
 
 
 @admin.register(Category)
@@ -41,8 +41,22 @@ class VariantFormSet(forms.BaseInlineFormSet):
             taken.add(sku)
 
 
+class VariantForm(forms.ModelForm):
+    class Meta:
+        model = Variant
+        fields = ["sku", "name", "price", "stock"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Checkouts change stock while the page is open: a save here would overwrite
+            # them. Stock of an existing variant changes through PATCH /variants/{id}/.
+            self.fields["stock"].disabled = True
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
+    form = VariantForm
     formset = VariantFormSet
     extra = 0
     min_num = 1  # a product needs at least one variant
@@ -90,6 +104,9 @@ class ProductAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         product = form.instance
         for obj in formset.save(commit=False):
+            if isinstance(obj, Variant) and obj.pk:
+                obj.save(update_fields=["sku", "name", "price"])  # never a stale stock
+                continue
             if isinstance(obj, Variant):
                 obj.cooperative_id = product.cooperative_id  # SKUs are unique per cooperative
             obj.save()

@@ -12,7 +12,7 @@ from catalog import selectors, services
 from catalog.models import MAX_PRICE, MAX_STOCK, Category, Product, ProductImage, Variant
 from market.api_support import paginated_response, validated
 from market.errors import InvalidInput
-from market.models import Cooperative
+from market.selectors import cooperatives_visible_to
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -163,7 +163,8 @@ class ProductListCreateView(APIView):
     @extend_schema(request=ProductCreateSerializer, responses={201: ProductDetailSerializer})
     def post(self, request):
         data = validated(ProductCreateSerializer, request.data)
-        cooperative = Cooperative.objects.filter(slug=data.pop("cooperative")).first()
+        slug = data.pop("cooperative")
+        cooperative = cooperatives_visible_to(request.user).filter(slug=slug).first()
         if cooperative is None:
             raise InvalidInput(fields={"cooperative": _("Unknown cooperative.")})
         product = services.product_create(actor=request.user, cooperative=cooperative, **data)

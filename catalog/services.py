@@ -8,14 +8,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils.translation import gettext as _
 
-from catalog.images import InvalidImage, image_clean, thumbnails_render
 from catalog.models import MAX_PRICE, MAX_STOCK, Category, Product, ProductImage, Variant
 from catalog.search import product_search_refresh
 from catalog.tasks import product_image_thumbnails_task
 from market.errors import InvalidInput
+from market.images import InvalidImage, image_clean, thumbnails_render
 from market.models import Cooperative, User
 from market.policies import ensure, is_cooperative_staff
-from market.slugs import unique_slug
+from market.slugs import save_with_unique_slug
 
 PRODUCT_FIELDS = frozenset({"name", "description", "category", "unit", "weight_grams", "status"})
 VARIANT_FIELDS = frozenset({"name", "price", "stock"})
@@ -74,10 +74,9 @@ def product_create(
     for index, variant in enumerate(variants):
         _check_variant(index, price=variant["price"], stock=variant["stock"])
 
-    product = Product.objects.create(
+    product = Product(
         cooperative=cooperative,
         name=name,
-        slug=unique_slug(Product, name),
         description=description,
         category=category_get(category),
         unit=unit,
@@ -85,6 +84,7 @@ def product_create(
         status=status,
         price=min(variant["price"] for variant in variants),
     )
+    save_with_unique_slug(product, name)
     try:
         with transaction.atomic():
             Variant.objects.bulk_create(
@@ -109,9 +109,11 @@ def product_update(*, actor: User, product: Product, **fields) -> Product:
         fields["category"] = category_get(fields["category"])
     if fields.get("status") not in (None, *Product.Status.values):
         raise InvalidInput(fields={"status": _("Unknown status.")})
+    # Lock and reload: the lowest price or the status may have changed meanwhile.
+    product = Product.objects.select_for_update().get(pk=product.pk)
     for name, value in fields.items():
         setattr(product, name, value)
-    product.save()
+    product.save(update_fields=[*fields, "updated_at"])
     if {"name", "description"} & set(fields):
         product_search_refresh(Product.objects.filter(pk=product.pk))
     return product
@@ -128,12 +130,14 @@ def variant_add(*, actor: User, product: Product, sku: str, name: str, price: in
     """Staff add a variant to an existing product."""
     ensure(is_cooperative_staff(actor, product.cooperative))
     _check_variant(None, price=price, stock=stock)
-    if Variant.objects.filter(cooperative_id=product.cooperative_id, sku=sku).exists():
-        raise InvalidInput(fields={"sku": _("SKU already used in this cooperative.")})
-    variant = Variant.objects.create(
-        product=product, cooperative_id=product.cooperative_id, sku=sku, name=name, price=price,
-        stock=stock,
-    )
+    try:
+        with transaction.atomic():
+            variant = Variant.objects.create(
+                product=product, cooperative_id=product.cooperative_id, sku=sku, name=name,
+                price=price, stock=stock,
+            )
+    except IntegrityError as error:
+        raise InvalidInput(fields={"sku": _("SKU already used in this cooperative.")}) from error
     product_price_refresh(product)
     return variant
 

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from market import selectors, services
-from market.api_support import paginated_response, validated
+from market.api_support import AuthRateThrottle, paginated_response, validated
 from market.errors import InvalidInput
 from market.models import Cooperative, Membership, RatMeeting, Region
 from market.policies import can_manage_members, can_view_private_cooperative, ensure
@@ -38,6 +38,7 @@ class UserOutputSerializer(serializers.Serializer):
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
 
     @extend_schema(request=RegisterInputSerializer, responses={201: UserOutputSerializer})
     def post(self, request):
@@ -54,6 +55,7 @@ class TokenInputSerializer(serializers.Serializer):
 class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
         request=TokenInputSerializer,

@@ -1,11 +1,24 @@
 """Shared API plumbing: pagination and the one exception handler."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from market.errors import DomainError
+
+MAX_ID = 2**63 - 1  # the largest primary key; a bigger number must be a 400, not an overflow
+
+
+class AuthRateThrottle(AnonRateThrottle):
+    """Sign-up and log-in attempts per client address (guessing passwords, mass sign-ups)."""
+
+    scope = "auth"
+
+    def get_rate(self) -> str:
+        return settings.AUTH_THROTTLE_RATE
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

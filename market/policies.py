@@ -68,6 +68,11 @@ def can_view_private_cooperative(user: User, cooperative: Cooperative) -> bool:
     return is_cooperative_staff(user, cooperative) or officer_covers(user, cooperative)
 
 
+def is_finance_staff(user: User) -> bool:
+    """Platform finance: confirm bank transfers, pay out cooperatives (any status)."""
+    return bool(user.is_authenticated and user.has_perm("payments.manage_finance"))
+
+
 def ensure(allowed: bool) -> None:
     if not allowed:
         raise NotAllowed()

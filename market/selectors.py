@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from market.errors import NotFound
 from market.models import Cooperative, Membership, Region, User
-from market.policies import is_platform_admin, officer_scope_q
+from market.policies import is_finance_staff, is_platform_admin, officer_scope_q
 
 
 def region_list(*, level: str | None = None, parent: str | None = None) -> QuerySet[Region]:
@@ -28,7 +28,7 @@ def cooperative_list_public(*, region: str | None = None, q: str | None = None):
 
 def cooperatives_visible_to(user: User) -> QuerySet[Cooperative]:
     """Verified ones for everyone; unverified ones to their staff and dinas in scope."""
-    if is_platform_admin(user):
+    if is_platform_admin(user) or is_finance_staff(user):
         return Cooperative.objects.all()
     visible = Q(status=Cooperative.Status.VERIFIED)
     if user.is_authenticated:

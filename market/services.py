@@ -5,10 +5,12 @@ import datetime
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.errors import InvalidInput
+from market.images import InvalidImage, image_clean
 from market.models import Cooperative, Membership, RatMeeting, Region, User
 from market.policies import (
     can_manage_cooperative,
@@ -16,7 +18,7 @@ from market.policies import (
     can_verify_cooperative,
     ensure,
 )
-from market.slugs import unique_slug
+from market.slugs import save_with_unique_slug, unique_slug
 from market.tasks import cooperative_decision_email_task
 
 COOPERATIVE_PROFILE_FIELDS = frozenset(
@@ -68,7 +70,7 @@ def cooperative_register(
     """A logged-in user registers a cooperative, becomes its owner, and awaits verification."""
     cooperative = Cooperative(
         name=name,
-        slug=unique_slug(Cooperative, name),
+        slug=unique_slug(Cooperative, name),  # for full_clean; saved under a free one below
         nik=nik,
         legal_number=legal_number,
         kind=kind,
@@ -82,8 +84,7 @@ def cooperative_register(
     )
     cooperative.full_clean()
     try:
-        with transaction.atomic():
-            cooperative.save()
+        save_with_unique_slug(cooperative, name)
     except IntegrityError as error:
         if Cooperative.objects.filter(nik=nik).exists():
             raise InvalidInput(fields={"nik": _("This NIK is already registered.")}) from error
@@ -99,10 +100,17 @@ def cooperative_update(*, actor: User, cooperative: Cooperative, **fields) -> Co
     unknown = set(fields) - COOPERATIVE_PROFILE_FIELDS
     if unknown:
         raise InvalidInput(fields={name: _("This field cannot be changed.") for name in unknown})
+    if fields.get("logo"):
+        try:
+            fields["logo"] = image_clean(fields["logo"])
+        except InvalidImage as error:
+            raise InvalidInput(fields={"logo": str(error)}) from error
+    # Lock and reload: a dinas decision or a RAT record may have landed meanwhile.
+    cooperative = Cooperative.objects.select_for_update().get(pk=cooperative.pk)
     for name, value in fields.items():
         setattr(cooperative, name, value)
     cooperative.full_clean()
-    cooperative.save()
+    cooperative.save(update_fields=[*fields, "updated_at"])
     return cooperative
 
 
@@ -169,18 +177,22 @@ def rat_record(
         raise InvalidInput(fields={"held_on": _("A RAT cannot be recorded before it is held.")})
     if attendance > members_total:
         raise InvalidInput(fields={"attendance": _("Cannot exceed the members in total.")})
-    if RatMeeting.objects.filter(cooperative=cooperative, held_on=held_on).exists():
-        raise InvalidInput(fields={"held_on": _("A RAT on this day is already recorded.")})
-    meeting = RatMeeting.objects.create(
-        cooperative=cooperative,
-        held_on=held_on,
-        attendance=attendance,
-        members_total=members_total,
-        notes=notes,
-        recorded_by=actor,
-    )
-    Cooperative.objects.filter(pk=cooperative.pk).update(
-        last_rat_date=max(held_on, cooperative.last_rat_date or held_on),
-        members_count=members_total,
-    )
+    try:
+        with transaction.atomic():
+            meeting = RatMeeting.objects.create(
+                cooperative=cooperative,
+                held_on=held_on,
+                attendance=attendance,
+                members_total=members_total,
+                notes=notes,
+                recorded_by=actor,
+            )
+    except IntegrityError as error:
+        raise InvalidInput(
+            fields={"held_on": _("A RAT on this day is already recorded.")}
+        ) from error
+    # The latest meeting says when the RAT was last held and how many members there are.
+    Cooperative.objects.filter(pk=cooperative.pk).filter(
+        Q(last_rat_date__isnull=True) | Q(last_rat_date__lte=held_on)
+    ).update(last_rat_date=held_on, members_count=members_total)
     return meeting

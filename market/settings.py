@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "market.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -222,6 +223,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOGIN_URL = "admin:login"
+# Sign-up and token requests per client address (cache-backed: Redis when configured).
+AUTH_THROTTLE_RATE = os.environ.get("AUTH_THROTTLE_RATE", "20/minute")
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 if not DEBUG:

@@ -1,3 +1,4 @@
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.text import slugify
 
@@ -13,3 +14,19 @@ def unique_slug(model: type[Model], text: str, *, max_length: int = 200) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+def save_with_unique_slug(instance: Model, text: str, *, attempts: int = 5) -> Model:
+    """Save a new row under a free slug, trying again if a concurrent save took it."""
+    model = type(instance)
+    for _attempt in range(attempts):
+        instance.slug = unique_slug(model, text)
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError:
+            if not model.objects.filter(slug=instance.slug).exists():
+                raise  # another constraint: the caller's to explain
+            continue
+        return instance
+    raise IntegrityError(f"No free slug for {text!r} after {attempts} attempts.")

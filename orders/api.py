@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from catalog.models import MAX_PRICE, MAX_STOCK
 from market import selectors as market_selectors
-from market.api_support import paginated_response, validated
+from market.api_support import MAX_ID, paginated_response, validated
 from market.errors import InvalidInput
 from orders import selectors
 from orders.models import Checkout, Order, ShippingOption
@@ -39,7 +39,7 @@ class CartSerializer(serializers.Serializer):
 
 
 class CartItemAddSerializer(serializers.Serializer):
-    variant = serializers.IntegerField(min_value=1)
+    variant = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_STOCK)
 
 
@@ -119,7 +119,7 @@ class ShippingOptionListView(APIView):
 
 
 class CheckoutItemSerializer(serializers.Serializer):
-    variant = serializers.IntegerField(min_value=1)
+    variant = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_STOCK)
 
 
@@ -135,7 +135,7 @@ class CheckoutInputSerializer(serializers.Serializer):
     items = CheckoutItemSerializer(many=True, required=False, allow_empty=False, max_length=100)
     shipping_address = ShippingAddressSerializer()
     shipping_options = serializers.DictField(
-        child=serializers.IntegerField(min_value=1), required=False
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False
     )
     payment_method = serializers.ChoiceField(choices=["stripe", "bank_transfer", "cod"])
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")

@@ -4,9 +4,8 @@ from django.db.models import QuerySet
 
 from market.errors import NotFound
 from market.models import Cooperative, User
-from market.policies import is_platform_admin
+from market.policies import is_finance_staff, is_platform_admin
 from payments.models import LedgerEntry, Payment
-from payments.policies import is_finance_staff
 
 
 def payment_get_for(*, user: User, pk: int) -> Payment:

@@ -12,13 +12,12 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.images import InvalidImage, image_clean
 from market.errors import Conflict, InvalidInput
+from market.images import InvalidImage, image_clean
 from market.models import Cooperative, User
-from market.policies import ensure
+from market.policies import ensure, is_finance_staff
 from orders.models import Checkout, Order
 from payments.models import LedgerEntry, Payment, Payout, Refund
-from payments.policies import is_finance_staff
 from payments.providers import methods_available, provider_for
 from payments.tasks import payment_amount_changed_task, refund_submit_task
 

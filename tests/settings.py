@@ -12,3 +12,4 @@ MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/pasar-test-media"))  #
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests run tasks in-process unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
+AUTH_THROTTLE_RATE = "10000/minute"  # tests that need the limit lower it themselves

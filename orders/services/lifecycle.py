@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import Variant
 from market.errors import NotAllowed
@@ -149,7 +150,7 @@ def order_refund(*, order_pk: int, actor: User, amount: int, reason: str) -> Ord
     order = lock_order_and_payment(order_pk)
     ensure(can_manage_cooperative(actor, order.cooperative))
     if order.paid_at is None:
-        raise InvalidTransition("Only a paid order can be refunded.")
+        raise InvalidTransition(_("Only a paid order can be refunded."))
     payment_services.refund_create(order=order, amount=amount, reason=reason, actor=actor)
     return order
 
@@ -163,8 +164,16 @@ def _due(orders: QuerySet[Order], since_field: str, age: datetime.timedelta) -> 
 
 
 def orders_expire_unpaid() -> int:
-    """Cancel orders left unpaid too long (not cash on delivery); their stock returns."""
-    unpaid = Order.objects.filter(status=Status.PENDING_PAYMENT).exclude(payment_method="cod")
+    """Cancel orders left unpaid too long; their stock returns.
+
+    Not cash on delivery, and not a bank transfer whose proof awaits finance:
+    the buyer has paid, and expiring it would leave the money with no way back.
+    """
+    unpaid = (
+        Order.objects.filter(status=Status.PENDING_PAYMENT)
+        .exclude(payment_method="cod")
+        .filter(checkout__payment__proof="")
+    )
     due = _due(unpaid, "created_at",
                datetime.timedelta(hours=settings.ORDER_PAYMENT_TIMEOUT_HOURS))
     return _apply_each(due, _order_expire)

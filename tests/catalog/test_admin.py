@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from catalog.images import THUMBNAIL_SIZES
 from catalog.models import Product, ProductImage, Variant
+from market.images import THUMBNAIL_SIZES
 from tests.catalog.uploads import camera_exif, image_bytes, image_upload, text_file_named_jpg
 from tests.factories import CooperativeFactory, ProductFactory, ProductImageFactory, category
 
@@ -125,7 +125,7 @@ def test_a_non_image_uploaded_in_the_admin_is_refused(admin_client, product, set
 def test_an_oversize_image_uploaded_in_the_admin_is_refused(
     admin_client, product, settings, monkeypatch
 ):
-    monkeypatch.setattr("catalog.images.MAX_PIXELS", 50 * 50)
+    monkeypatch.setattr("market.images.MAX_PIXELS", 50 * 50)
 
     response = admin_client.post(
         f"/admin/catalog/product/{product.pk}/change/",
@@ -168,6 +168,22 @@ def test_a_variant_price_changed_in_the_admin_moves_the_product_price(admin_clie
     assert response.status_code == 302
     product.refresh_from_db()
     assert product.price == 45_000
+
+
+def test_saving_a_product_in_the_admin_never_overwrites_stock_sold_meanwhile(
+    admin_client, product
+):
+    variant = product.variants.get()
+    opened_with = variant.stock
+    shown = change_form(product)  # the page as the admin opened it
+    Variant.objects.filter(pk=variant.pk).update(stock=opened_with - 3)  # a checkout meanwhile
+    shown["variants-0-stock"] = 999  # and a stock typed in anyway
+
+    response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", shown)
+
+    assert response.status_code == 302
+    variant.refresh_from_db()
+    assert variant.stock == opened_with - 3
 
 
 def test_a_zero_price_in_the_admin_is_refused(admin_client, product):

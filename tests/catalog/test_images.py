@@ -6,10 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-import catalog.images
-from catalog.images import THUMBNAIL_SIZES
+import market.images
 from catalog.models import ProductImage
 from catalog.services import product_image_thumbnails_make
+from market.images import THUMBNAIL_SIZES
 from tests.catalog.uploads import (
     camera_exif,
     image_bytes,
@@ -136,7 +136,7 @@ def test_a_missing_file_is_a_400_naming_image(user_client, staff, product):
 
 def test_a_file_over_the_size_limit_is_a_400_naming_image(upload, settings, monkeypatch):
     photo = image_upload("JPEG", size=(300, 200))
-    monkeypatch.setattr(catalog.images, "MAX_UPLOAD_BYTES", photo.size - 1)
+    monkeypatch.setattr(market.images, "MAX_UPLOAD_BYTES", photo.size - 1)
 
     response = upload(photo)
 
@@ -148,12 +148,12 @@ def test_a_file_over_the_size_limit_is_a_400_naming_image(upload, settings, monk
 
 def test_a_file_at_the_size_limit_is_accepted(upload, monkeypatch):
     photo = image_upload("JPEG", size=(300, 200))
-    monkeypatch.setattr(catalog.images, "MAX_UPLOAD_BYTES", photo.size)
+    monkeypatch.setattr(market.images, "MAX_UPLOAD_BYTES", photo.size)
     assert upload(photo).status_code == 201
 
 
 def test_an_image_over_the_pixel_limit_is_a_400_naming_image(upload, settings, monkeypatch):
-    monkeypatch.setattr(catalog.images, "MAX_PIXELS", 100 * 100)
+    monkeypatch.setattr(market.images, "MAX_PIXELS", 100 * 100)
 
     response = upload(image_upload("PNG", size=(101, 100)))
 

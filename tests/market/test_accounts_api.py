@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from market.models import User
@@ -58,3 +60,15 @@ def test_me_lists_cooperative_roles_and_dinas_regions(user_client):
          "role": "manager"}
     ]
     assert body["dinas_regions"] == ["61.07.06"]
+
+
+def test_token_requests_are_limited_per_client_address(api, settings):
+    settings.AUTH_THROTTLE_RATE = "3/minute"
+    address = f"127.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"  # fresh per run
+    UserFactory(email="ani@example.com")
+    answers = [
+        api.post("/api/v1/auth/token/", {"email": "ani@example.com", "password": "guess"},
+                 REMOTE_ADDR=address).status_code
+        for _ in range(4)
+    ]
+    assert answers == [400, 400, 400, 429]

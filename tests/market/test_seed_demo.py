@@ -17,9 +17,9 @@ from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from catalog.demo import seed_catalog
-from catalog.images import THUMBNAIL_SIZES
 from catalog.models import MAX_PRICE, Product, ProductImage, Variant
 from market.demo import ACTIVE_TOTAL, active_demo_cooperatives, seed_market
+from market.images import THUMBNAIL_SIZES
 from market.models import Cooperative, DinasOfficer, User
 from orders.demo import seed_orders
 from orders.models import Checkout, Order, OrderEvent

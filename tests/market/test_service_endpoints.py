@@ -80,3 +80,15 @@ def test_settings_refuse_to_start_without_a_secret_key_in_production():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [("/api/v1/regions/?parent=%00", "parent"), ("/api/v1/cooperatives/?q=a%00b", "q"),
+     ("/?q=%00", "q"), ("/koperasi/?region=61%0007", "region"),
+     ("/api/v1/orders/BKY%00/", "detail")],
+)
+def test_a_nul_byte_in_the_address_is_a_400_not_a_database_error(api, url, named):
+    response = api.get(url)
+    assert response.status_code == 400
+    assert "NUL" in str(response.json()[named])

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.files.base import ContentFile
 
 from catalog.models import Variant
 from orders.models import Order
@@ -65,6 +66,16 @@ def test_the_payment_timeout_is_a_setting(clock, settings):
 
     assert orders_expire_unpaid_task() == 1
     assert status_of(unpaid) == [Status.CANCELLED]
+
+
+def test_a_bank_transfer_whose_proof_awaits_finance_does_not_expire(clock, settings):
+    unpaid = order_placed()
+    payment = Payment.objects.get(checkout=unpaid.checkout_id)
+    payment.proof.save("bukti.png", ContentFile(b"stored proof"), save=True)
+    clock.shift(datetime.timedelta(hours=settings.ORDER_PAYMENT_TIMEOUT_HOURS + 1))
+
+    assert orders_expire_unpaid_task() == 0
+    assert status_of(unpaid) == [Status.PENDING_PAYMENT]
 
 
 def test_expiring_twice_cancels_once(clock, settings):
