@@ -1,7 +1,10 @@
 import pytest
 from django.core import mail
+from PIL import Image
 
+from market import services
 from market.models import Cooperative, Membership
+from tests.catalog.uploads import camera_exif, image_upload, text_file_named_jpg
 from tests.factories import (
     CooperativeFactory,
     DinasOfficerFactory,
@@ -249,3 +252,35 @@ def test_rat_attendance_above_members_is_a_400(user_client, cooperative, owner):
     assert response.status_code == 400
     assert "attendance" in response.json()
     assert not cooperative.rat_meetings.exists()
+
+
+def test_a_logo_is_checked_and_stored_without_its_camera_data(user_client, cooperative, owner):
+    url = f"/api/v1/cooperatives/{cooperative.slug}/"
+    refused = user_client(owner).patch(url, {"logo": text_file_named_jpg()}, format="multipart")
+    assert refused.status_code == 400
+    assert "logo" in refused.json()
+    cooperative.refresh_from_db()
+    assert not cooperative.logo
+
+    accepted = user_client(owner).patch(
+        url, {"logo": image_upload("JPEG", (300, 300), exif=camera_exif())}, format="multipart"
+    )
+
+    assert accepted.status_code == 200
+    cooperative.refresh_from_db()
+    with Image.open(cooperative.logo.path) as stored:
+        assert not stored.getexif()
+
+
+def test_a_profile_edit_never_undoes_a_dinas_decision_made_meanwhile(cooperative, owner, officer):
+    opened = Cooperative.objects.get(pk=cooperative.pk)  # the owner's form, opened earlier
+    services.cooperative_verify(
+        actor=officer, cooperative=cooperative, decision="suspended", note="Tidak aktif"
+    )
+
+    services.cooperative_update(actor=owner, cooperative=opened, phone="0811000")
+
+    cooperative.refresh_from_db()
+    assert (cooperative.status, cooperative.status_note, cooperative.phone) == (
+        "suspended", "Tidak aktif", "0811000"
+    )

@@ -413,6 +413,8 @@ def test_stripe_without_keys_is_a_400_naming_payment_method(
         ({"items": []}, "items"),
         ({"items": [{"variant": "kopi", "quantity": 1}]}, "items"),
         ({"items": [{"variant": 1, "quantity": 0}]}, "items"),
+        ({"items": [{"variant": 10**30, "quantity": 1}]}, "items"),
+        ({"shipping_options": {"koperasi-ledo": 10**30}}, "shipping_options"),
         ({"shipping_options": {"koperasi-ledo": "antar"}}, "shipping_options"),
     ],
 )

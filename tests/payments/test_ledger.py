@@ -232,6 +232,18 @@ def test_a_payout_above_the_balance_is_refused_naming_amount(user_client, buyer,
     assert balance_of(shop.cooperative) == 19_000
 
 
+def test_a_suspended_cooperative_is_still_paid_what_it_earned(user_client, buyer, finance_staff):
+    shop = shop_open(price=20_000)
+    completed_order(buyer, shop, finance_staff)
+    shop.cooperative.status = "suspended"
+    shop.cooperative.save(update_fields=["status"])
+
+    response = payout_post(user_client(finance_staff), shop.cooperative, 19_000)
+
+    assert response.status_code == 201
+    assert balance_of(shop.cooperative) == 0
+
+
 def test_nothing_is_paid_out_of_an_empty_ledger(user_client, finance_staff, cooperative):
     response = payout_post(user_client(finance_staff), cooperative, 1)
 
