@@ -2,6 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
+from django.utils.translation import gettext as _
 
 from catalog.models import Category, Product, ProductImage, Variant
 from catalog.search import product_search
@@ -31,7 +32,7 @@ def category_and_descendant_ids(slug: str) -> list[int]:
         if category_slug == slug:
             root = pk
     if root is None:
-        raise InvalidInput(fields={"category": f"Unknown category: {slug}"})
+        raise InvalidInput(fields={"category": _("Unknown category: %s") % slug})
     found, pending = [], [root]
     while pending:
         pk = pending.pop()

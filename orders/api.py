@@ -27,10 +27,7 @@ class CartItemSerializer(serializers.Serializer):
     cooperative = serializers.CharField(source="variant.cooperative.slug")
     quantity = serializers.IntegerField()
     unit_price = serializers.IntegerField(source="variant.price")
-    line_total = serializers.SerializerMethodField()
-
-    def get_line_total(self, item) -> int:
-        return item.variant.price * item.quantity
+    line_total = serializers.IntegerField()
 
 
 class CartSerializer(serializers.Serializer):
@@ -53,7 +50,7 @@ class CartView(APIView):
     @extend_schema(responses=CartSerializer)
     def get(self, request):
         items = list(selectors.cart_for(user=request.user))
-        total = sum(item.variant.price * item.quantity for item in items)
+        total = sum(item.line_total for item in items)
         return Response(CartSerializer({"items": items, "total": total}).data)
 
 

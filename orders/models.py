@@ -25,6 +25,11 @@ class CartItem(models.Model):
     def __str__(self) -> str:
         return f"{self.quantity} x {self.variant_id}"
 
+    @property
+    def line_total(self) -> int:
+        """At today's price: a cart never freezes prices, the checkout does."""
+        return self.variant.price * self.quantity
+
 
 class ShippingOption(models.Model):
     class Kind(models.TextChoices):
@@ -137,6 +142,7 @@ Status = Order.Status
 
 # Which status may follow which; who may make each move is in orders.services.
 TRANSITIONS: dict[str, set[str]] = {
+    # pending_payment -> accepted is for cash on delivery only (orders.services.lifecycle).
     Status.PENDING_PAYMENT: {Status.PAID, Status.ACCEPTED, Status.CANCELLED},
     Status.PAID: {Status.ACCEPTED, Status.CANCELLED},
     Status.ACCEPTED: {Status.SHIPPED, Status.CANCELLED},

@@ -92,7 +92,7 @@ def _refund_excess(payment: Payment, excess: int) -> None:
     for order in cancelled:
         amount = min(excess, order_refundable(order))
         if amount:
-            refund_create(order=order, amount=amount, reason="Cancelled before payment",
+            refund_create(order=order, amount=amount, reason=_("Cancelled before payment"),
                           actor=None)
             excess -= amount
 

@@ -185,7 +185,7 @@ def _order_expire(order_pk: int) -> Order:
     order = lock_order_and_payment(order_pk)
     if order.status != Status.PENDING_PAYMENT:
         raise InvalidTransition()
-    return order_cancel(order_pk=order_pk, actor=None, reason="Not paid in time")
+    return order_cancel(order_pk=order_pk, actor=None, reason=_("Not paid in time"))
 
 
 def orders_auto_deliver() -> int:
