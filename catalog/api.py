@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -149,8 +149,7 @@ class ImageUploadSerializer(serializers.Serializer):
 
 
 class ProductListCreateView(APIView):
-    def get_permissions(self):
-        return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
+    permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(
         parameters=[ProductListQuerySerializer], responses=ProductListSerializer(many=True)
@@ -172,8 +171,7 @@ class ProductListCreateView(APIView):
 
 
 class ProductDetailView(APIView):
-    def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+    permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(responses=ProductDetailSerializer)
     def get(self, request, pk):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -181,8 +181,7 @@ class CooperativeUpdateSerializer(serializers.ModelSerializer):
 
 
 class CooperativeListCreateView(APIView):
-    def get_permissions(self):
-        return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
+    permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(
         parameters=[
@@ -210,8 +209,7 @@ class CooperativeListCreateView(APIView):
 
 
 class CooperativeDetailView(APIView):
-    def get_permissions(self):
-        return [IsAuthenticated()] if self.request.method == "PATCH" else [AllowAny()]
+    permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(responses=CooperativeDetailSerializer)
     def get(self, request, slug):
@@ -289,7 +287,7 @@ class CooperativeRatView(APIView):
     def get(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         ensure(can_view_private_cooperative(request.user, cooperative))
-        meetings = cooperative.rat_meetings.order_by("-held_on", "-pk")
+        meetings = selectors.rat_meeting_list(cooperative=cooperative)
         return paginated_response(request, self, meetings, RatSerializer)
 
     @extend_schema(request=RatSerializer, responses={201: RatSerializer})

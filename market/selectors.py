@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from market.errors import NotFound
-from market.models import Cooperative, Membership, Region, User
+from market.models import Cooperative, Membership, RatMeeting, Region, User
 from market.policies import is_finance_staff, is_platform_admin, officer_scope_q
 
 
@@ -56,6 +56,10 @@ def cooperative_get_for(*, user: User, slug: str) -> Cooperative:
 
 def membership_list(*, cooperative: Cooperative) -> QuerySet[Membership]:
     return cooperative.memberships.select_related("user").order_by("created_at", "pk")
+
+
+def rat_meeting_list(*, cooperative: Cooperative) -> QuerySet[RatMeeting]:
+    return cooperative.rat_meetings.order_by("-held_on", "-pk")
 
 
 def user_cooperatives(*, user: User) -> QuerySet[Membership]:

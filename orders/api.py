@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -95,8 +95,7 @@ class ShippingOptionSerializer(serializers.ModelSerializer):
 
 
 class ShippingOptionListView(APIView):
-    def get_permissions(self):
-        return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
+    permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(responses=ShippingOptionSerializer(many=True))
     def get(self, request, slug):

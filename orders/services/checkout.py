@@ -16,6 +16,7 @@ from market.errors import InvalidInput
 from market.models import Cooperative, User
 from orders.errors import IdempotencyKeyReused, InsufficientStock, NotAvailable
 from orders.models import CartItem, Checkout, Order, OrderEvent, OrderLine, ShippingOption
+from orders.selectors import shipping_options_of
 from payments import services as payment_services
 
 
@@ -156,7 +157,7 @@ def _reserve_stock(quantities: dict[int, int]) -> list[Variant]:
 
 def _shipping_option(cooperative: Cooperative, chosen: dict[str, int]) -> ShippingOption | None:
     """The option chosen for this cooperative, else its first; None if it offers none."""
-    options = ShippingOption.objects.filter(cooperative=cooperative, is_active=True)
+    options = shipping_options_of(cooperative=cooperative)
     if cooperative.slug in chosen:
         option = options.filter(pk=chosen[cooperative.slug]).first()
         if option is None:
@@ -165,7 +166,7 @@ def _shipping_option(cooperative: Cooperative, chosen: dict[str, int]) -> Shippi
                         % cooperative.slug}
             )
         return option
-    return options.order_by("pk").first()
+    return options.first()
 
 
 def _order_create(
