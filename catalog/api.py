@@ -77,7 +77,7 @@ class ProductListSerializer(serializers.ModelSerializer):
 class VariantSerializer(serializers.ModelSerializer):
     class Meta:
         model = Variant
-        fields = ["id", "sku", "name", "price", "stock"]
+        fields = ["id", "sku", "name", "price", "stock", "low_stock_threshold"]
 
 
 class ProductDetailSerializer(ProductListSerializer):
@@ -110,6 +110,9 @@ class VariantInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     price = serializers.IntegerField(min_value=1, max_value=MAX_PRICE)
     stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
+    low_stock_threshold = serializers.IntegerField(
+        min_value=0, max_value=MAX_STOCK, required=False, default=5
+    )
 
 
 class ProductCreateSerializer(serializers.Serializer):
@@ -138,6 +141,9 @@ class VariantUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
     price = serializers.IntegerField(min_value=1, max_value=MAX_PRICE, required=False)
     stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
+    low_stock_threshold = serializers.IntegerField(
+        min_value=0, max_value=MAX_STOCK, required=False
+    )
 
 
 class ImageUploadSerializer(serializers.Serializer):

@@ -82,7 +82,10 @@ class Variant(models.Model):
     sku = models.CharField(_("SKU"), max_length=64)
     name = models.CharField(_("name"), max_length=100)
     price = models.PositiveBigIntegerField(_("price (rupiah)"))
+    # Changed only through catalog.stock.
     stock = models.PositiveIntegerField(_("stock"), default=0)
+    # At or below this the cooperative's staff are told (a low-stock event).
+    low_stock_threshold = models.PositiveIntegerField(_("low stock at"), default=5)
 
     class Meta:
         verbose_name = _("variant")

@@ -6,8 +6,9 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Category, Product, ProductImage, Variant
 from catalog.search import product_search
+from catalog.stock import for_sale_q
 from market.errors import InvalidInput, NotFound
-from market.models import Cooperative, Region, User
+from market.models import Region, User
 from market.policies import is_platform_admin
 
 ORDERINGS = {
@@ -41,10 +42,6 @@ def category_and_descendant_ids(slug: str) -> list[int]:
     return found
 
 
-def _in_market() -> Q:
-    return Q(status=Product.Status.ACTIVE, cooperative__status=Cooperative.Status.VERIFIED)
-
-
 def _with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:
     """What a product card shows, in a fixed number of queries whatever the page size."""
     return products.select_related("cooperative", "category").annotate(
@@ -71,7 +68,7 @@ def product_list_public(
     ordering: str = "",
 ) -> QuerySet[Product]:
     """Active products of verified cooperatives, filtered, searched and ordered."""
-    products = Product.objects.filter(_in_market())
+    products = Product.objects.filter(for_sale_q())
     if category:
         products = products.filter(category_id__in=category_and_descendant_ids(category))
     if cooperative:
@@ -98,7 +95,7 @@ def products_visible_to(user: User) -> QuerySet[Product]:
     """In the market for everyone; drafts and archived ones to their cooperative's staff."""
     if is_platform_admin(user):
         return Product.objects.all()
-    visible = _in_market()
+    visible = for_sale_q()
     if user.is_authenticated:
         visible |= Q(cooperative__memberships__user=user)
     return Product.objects.filter(pk__in=Product.objects.filter(visible).values("pk"))

@@ -1,16 +1,21 @@
 """Write use cases of the catalog: products, variants, images."""
 
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Min
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import MAX_PRICE, MAX_STOCK, Category, Product, ProductImage, Variant
 from catalog.search import product_search_refresh
+from catalog.stock import stock_set
 from catalog.tasks import product_image_thumbnails_task
+from events.outbox import outbox_enqueue
 from market.errors import InvalidInput
 from market.images import InvalidImage, image_clean, thumbnails_render
 from market.models import Cooperative, User
@@ -18,7 +23,7 @@ from market.policies import ensure, is_cooperative_staff
 from market.slugs import save_with_unique_slug
 
 PRODUCT_FIELDS = frozenset({"name", "description", "category", "unit", "weight_grams", "status"})
-VARIANT_FIELDS = frozenset({"name", "price", "stock"})
+VARIANT_FIELDS = frozenset({"name", "price", "stock", "low_stock_threshold"})
 
 
 def category_get(slug: str, *, field: str = "category") -> Category:
@@ -28,18 +33,58 @@ def category_get(slug: str, *, field: str = "category") -> Category:
     return category
 
 
-def _check_variant(index: int | None, *, price: int | None = None, stock: int | None = None):
-    where = "variants" if index is not None else None
+# ---------------------------------------------------------------- checks
+# Public so that the admin's forms show the same refusals as errors before anything is saved.
 
-    def problem(field: str, message: str) -> InvalidInput:
-        if where is None:
-            return InvalidInput(fields={field: message})
-        return InvalidInput(fields={where: f"[{index}] {field}: {message}"})
 
+def variant_values_problems(
+    *, price: int | None = None, stock: int | None = None, low_stock_threshold: int | None = None
+) -> dict[str, str]:
+    """What is wrong with a variant's values, by field; empty when nothing is (None: not given)."""
+    problems = {}
     if price is not None and not 0 < price <= MAX_PRICE:
-        raise problem("price", _("Must be a whole rupiah amount from 1 to %d.") % MAX_PRICE)
-    if stock is not None and not 0 <= stock <= MAX_STOCK:
-        raise problem("stock", _("Must be from 0 to %d.") % MAX_STOCK)
+        problems["price"] = _("Must be a whole rupiah amount from 1 to %d.") % MAX_PRICE
+    for field, value in (("stock", stock), ("low_stock_threshold", low_stock_threshold)):
+        if value is not None and not 0 <= value <= MAX_STOCK:
+            problems[field] = _("Must be from 0 to %d.") % MAX_STOCK
+    return problems
+
+
+def skus_taken(
+    *, cooperative_id: int, skus: Iterable[str], excluding: Iterable[int] = ()
+) -> set[str]:
+    """Those of `skus` another variant of the cooperative has (SKUs are unique per cooperative).
+
+    `excluding`: the variants being edited, which may keep their own SKUs.
+    """
+    return set(
+        Variant.objects.filter(cooperative_id=cooperative_id, sku__in=list(skus))
+        .exclude(pk__in=list(excluding))
+        .values_list("sku", flat=True)
+    )
+
+
+def _ensure_variant_values(**values) -> None:
+    problems = variant_values_problems(**values)
+    if problems:
+        raise InvalidInput(fields=problems)
+
+
+# ---------------------------------------------------------------- locks
+# The catalog's lock order: a product's variants (by pk), then the product. Checkouts
+# lock variants only, so no transaction ever waits for a variant while holding a product.
+
+
+def product_variants_lock(*, product_pk: int) -> list[Variant]:
+    """Lock every variant of a product, for a caller editing several in one transaction."""
+    return list(Variant.objects.select_for_update().filter(product_id=product_pk).order_by("pk"))
+
+
+def _product_lock(product_pk: int) -> Product:
+    return Product.objects.select_for_update().get(pk=product_pk)
+
+
+# ---------------------------------------------------------------- products
 
 
 @transaction.atomic
@@ -64,15 +109,22 @@ def product_create(
     skus = [variant["sku"] for variant in variants]
     if len(set(skus)) != len(skus):
         raise InvalidInput(fields={"variants": _("SKUs must differ from each other.")})
-    taken = list(
-        Variant.objects.filter(cooperative=cooperative, sku__in=skus).values_list("sku", flat=True)
-    )
+    taken = skus_taken(cooperative_id=cooperative.pk, skus=skus)
     if taken:
+        listed = ", ".join(sorted(taken))
         raise InvalidInput(
-            fields={"variants": _("SKU already used in this cooperative: %s") % ", ".join(taken)}
+            fields={"variants": _("SKU already used in this cooperative: %s") % listed}
         )
     for index, variant in enumerate(variants):
-        _check_variant(index, price=variant["price"], stock=variant["stock"])
+        problems = variant_values_problems(
+            price=variant["price"], stock=variant["stock"],
+            low_stock_threshold=variant.get("low_stock_threshold"),
+        )
+        if problems:
+            raise InvalidInput(
+                fields={"variants": [f"[{index}] {field}: {message}"
+                                     for field, message in problems.items()]}
+            )
 
     product = Product(
         cooperative=cooperative,
@@ -87,6 +139,7 @@ def product_create(
     save_with_unique_slug(product, name)
     try:
         with transaction.atomic():
+            # A new row's first stock is not a change of stock: no stock event.
             Variant.objects.bulk_create(
                 Variant(product=product, cooperative=cooperative, **variant) for variant in variants
             )
@@ -110,7 +163,7 @@ def product_update(*, actor: User, product: Product, **fields) -> Product:
     if fields.get("status") not in (None, *Product.Status.values):
         raise InvalidInput(fields={"status": _("Unknown status.")})
     # Lock and reload: the lowest price or the status may have changed meanwhile.
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    product = _product_lock(product.pk)
     for name, value in fields.items():
         setattr(product, name, value)
     product.save(update_fields=[*fields, "updated_at"])
@@ -125,60 +178,131 @@ def product_archive(*, actor: User, product: Product) -> Product:
 
 
 @transaction.atomic
-def variant_add(*, actor: User, product: Product, sku: str, name: str, price: int,
-                stock: int) -> Variant:
+def product_price_refresh(product: Product) -> None:
+    """Keep the product's price the lowest of its variants' prices.
+
+    The product row is locked before the minimum is read: two edits of different
+    variants then take turns, and the second reads the first's committed price
+    instead of both writing a minimum computed from stale prices.
+    """
+    _product_lock(product.pk)
+    lowest = Variant.objects.filter(product_id=product.pk).aggregate(lowest=Min("price"))["lowest"]
+    Product.objects.filter(pk=product.pk).update(price=lowest or 0)
+
+
+# ---------------------------------------------------------------- variants
+
+
+@transaction.atomic
+def variant_add(
+    *,
+    actor: User,
+    product: Product,
+    sku: str,
+    name: str,
+    price: int,
+    stock: int,
+    low_stock_threshold: int | None = None,
+) -> Variant:
     """Staff add a variant to an existing product."""
     ensure(is_cooperative_staff(actor, product.cooperative))
-    _check_variant(None, price=price, stock=stock)
+    _ensure_variant_values(price=price, stock=stock, low_stock_threshold=low_stock_threshold)
+    if skus_taken(cooperative_id=product.cooperative_id, skus=[sku]):
+        raise InvalidInput(fields={"sku": _("SKU already used in this cooperative.")})
+    optional = {} if low_stock_threshold is None else {"low_stock_threshold": low_stock_threshold}
     try:
         with transaction.atomic():
             variant = Variant.objects.create(
                 product=product, cooperative_id=product.cooperative_id, sku=sku, name=name,
-                price=price, stock=stock,
+                price=price, stock=stock, **optional,
             )
-    except IntegrityError as error:
+    except IntegrityError as error:  # a concurrent save took the SKU
         raise InvalidInput(fields={"sku": _("SKU already used in this cooperative.")}) from error
     product_price_refresh(product)
     return variant
 
 
 @transaction.atomic
-def variant_update(*, actor: User, variant: Variant, **fields) -> Variant:
-    """Staff change a variant's price, stock or name."""
+def variant_update(
+    *, actor: User, variant: Variant, now: datetime | None = None, **fields
+) -> Variant:
+    """Staff change a variant's name, price, low-stock threshold or (counted) stock."""
     ensure(is_cooperative_staff(actor, variant.cooperative))
     unknown = set(fields) - VARIANT_FIELDS
     if unknown:
         raise InvalidInput(fields={name: _("This field cannot be changed.") for name in unknown})
-    _check_variant(None, price=fields.get("price"), stock=fields.get("stock"))
-    # Lock the row: checkouts decrement the same stock concurrently.
+    _ensure_variant_values(
+        price=fields.get("price"), stock=fields.get("stock"),
+        low_stock_threshold=fields.get("low_stock_threshold"),
+    )
+    stock = fields.pop("stock", None)
+    # Lock the row: checkouts take the same variant's stock concurrently.
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
-    for name, value in fields.items():
-        setattr(variant, name, value)
-    variant.save(update_fields=list(fields))
+    if fields:
+        for name, value in fields.items():
+            setattr(variant, name, value)
+        variant.save(update_fields=list(fields))
+    if stock is not None:
+        # Stock has one writer; it also writes the stock (and low-stock) event.
+        variant = stock_set(variant=variant, stock=stock, actor=actor, now=now or timezone.now())
     if "price" in fields:
         product_price_refresh(variant.product)
     return variant
 
 
-def product_price_refresh(product: Product) -> None:
-    lowest = Variant.objects.filter(product=product).aggregate(lowest=Min("price"))["lowest"]
-    Product.objects.filter(pk=product.pk).update(price=lowest or 0)
+@transaction.atomic
+def variant_remove(*, actor: User, variant: Variant) -> None:
+    """Staff delete a variant; past order lines keep their copy, a product keeps one variant."""
+    ensure(is_cooperative_staff(actor, variant.cooperative))
+    variant = Variant.objects.select_for_update().get(pk=variant.pk)
+    product = _product_lock(variant.product_id)  # two removals take turns at the last variant
+    if not product.variants.exclude(pk=variant.pk).exists():
+        raise InvalidInput(fields={"variants": _("A product needs at least one variant.")})
+    variant.delete()
+    product_price_refresh(product)
+
+
+# ---------------------------------------------------------------- images
+
+
+def product_image_clean(upload: UploadedFile) -> ContentFile:
+    """The upload checked and re-encoded without metadata, or a 400 naming the image."""
+    try:
+        return image_clean(upload)
+    except InvalidImage as error:
+        raise InvalidInput(fields={"image": str(error)}) from error
 
 
 @transaction.atomic
-def product_image_add(*, actor: User, product: Product, upload: UploadedFile) -> ProductImage:
-    """Staff upload a photo; a worker makes its thumbnails after commit."""
+def product_image_add(
+    *, actor: User, product: Product, upload: UploadedFile, position: int | None = None
+) -> ProductImage:
+    """Staff upload a photo (last, unless told where); a worker makes its thumbnails."""
     ensure(is_cooperative_staff(actor, product.cooperative))
-    try:
-        cleaned = image_clean(upload)
-    except InvalidImage as error:
-        raise InvalidInput(fields={"image": str(error)}) from error
-    position = product.images.count()
+    cleaned = product_image_clean(upload)
+    if position is None:
+        position = product.images.count()
     image = ProductImage(product=product, position=position)
     image.image.save(cleaned.name, cleaned, save=False)
     image.save()
-    product_image_thumbnails_task.delay_on_commit(image_pk=image.pk)
+    outbox_enqueue(product_image_thumbnails_task, image_pk=image.pk)
     return image
+
+
+@transaction.atomic
+def product_image_move(*, actor: User, image: ProductImage, position: int) -> ProductImage:
+    """Staff put a photo elsewhere in the product's gallery (lowest position first)."""
+    ensure(is_cooperative_staff(actor, image.product.cooperative))
+    ProductImage.objects.filter(pk=image.pk).update(position=position)
+    image.position = position
+    return image
+
+
+@transaction.atomic
+def product_image_remove(*, actor: User, image: ProductImage) -> None:
+    """Staff take a photo off the product."""
+    ensure(is_cooperative_staff(actor, image.product.cooperative))
+    ProductImage.objects.filter(pk=image.pk).delete()
 
 
 def product_image_thumbnails_make(*, image_pk: int) -> ProductImage | None:

@@ -1,15 +1,34 @@
 """Shared API plumbing: pagination and the one exception handler."""
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import pagination
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from market.errors import DomainError
+from market.errors import DomainError, InvalidInput
 
 MAX_ID = 2**63 - 1  # the largest primary key; a bigger number must be a 400, not an overflow
+
+
+IDEMPOTENCY_KEY_OPTIONAL = OpenApiParameter(
+    "Idempotency-Key", location="header", required=False,
+    description="Any string up to 255 characters: the same key answers the first result again.",
+)
+logger = logging.getLogger(__name__)
+
+
+def idempotency_key_of(request, *, required: bool = False) -> str:
+    """The request's Idempotency-Key header, stripped; a 400 when missing but required."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if (required and not key) or len(key) > 255:
+        raise InvalidInput(fields={"Idempotency-Key": _("Required, at most 255 characters.")})
+    return key
 
 
 class AuthRateThrottle(AnonRateThrottle):
@@ -19,6 +38,14 @@ class AuthRateThrottle(AnonRateThrottle):
 
     def get_rate(self) -> str:
         return settings.AUTH_THROTTLE_RATE
+
+    def allow_request(self, request, view) -> bool:
+        # The limit lives in the cache (Redis): with Redis down, logging in still works.
+        try:
+            return super().allow_request(request, view)
+        except Exception as error:
+            logger.warning("Rate limit not checked, the cache is down: %s", error)
+            return True
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

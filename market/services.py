@@ -9,6 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.models import Event
+from events.outbox import outbox_enqueue
+from events.record import event_record
 from market.errors import InvalidInput
 from market.images import InvalidImage, image_clean
 from market.models import Cooperative, Membership, RatMeeting, Region, User
@@ -90,6 +93,8 @@ def cooperative_register(
             raise InvalidInput(fields={"nik": _("This NIK is already registered.")}) from error
         raise
     Membership.objects.create(user=owner, cooperative=cooperative, role=Membership.Role.OWNER)
+    event_record(kind=Event.Kind.COOPERATIVE_REGISTERED, at=timezone.now(), actor=owner,
+                 cooperative=cooperative)
     return cooperative
 
 
@@ -114,31 +119,41 @@ def cooperative_update(*, actor: User, cooperative: Cooperative, **fields) -> Co
     return cooperative
 
 
-VERIFY_DECISIONS = (
-    Cooperative.Status.VERIFIED,
-    Cooperative.Status.REJECTED,
-    Cooperative.Status.SUSPENDED,
-)
+DECISION_EVENTS = {
+    Cooperative.Status.VERIFIED: Event.Kind.COOPERATIVE_VERIFIED,
+    Cooperative.Status.REJECTED: Event.Kind.COOPERATIVE_REJECTED,
+    Cooperative.Status.SUSPENDED: Event.Kind.COOPERATIVE_SUSPENDED,
+}
+VERIFY_DECISIONS = tuple(DECISION_EVENTS)
 
 
 @transaction.atomic
 def cooperative_verify(
-    *, actor: User, cooperative: Cooperative, decision: str, note: str = ""
+    *, actor: User, cooperative: Cooperative, decision: str, note: str = "",
+    now: datetime.datetime | None = None,
 ) -> Cooperative:
-    """A dinas officer in scope verifies, rejects or suspends a cooperative."""
+    """A dinas officer in scope verifies, rejects or suspends a cooperative.
+
+    The decision it already has changes nothing and tells nobody again.
+    """
     ensure(can_verify_cooperative(actor, cooperative))
     if decision not in VERIFY_DECISIONS:
         raise InvalidInput(fields={"decision": _("Must be verified, rejected or suspended.")})
     cooperative = Cooperative.objects.select_for_update().get(pk=cooperative.pk)
+    if cooperative.status == decision:
+        return cooperative
+    now = now or timezone.now()
     cooperative.status = decision
     cooperative.status_note = note
-    cooperative.status_changed_at = timezone.now()
+    cooperative.status_changed_at = now
     cooperative.status_changed_by = actor
     cooperative.save(
         update_fields=["status", "status_note", "status_changed_at", "status_changed_by",
                        "updated_at"]
     )
-    cooperative_decision_email_task.delay_on_commit(cooperative_pk=cooperative.pk)
+    event_record(kind=DECISION_EVENTS[decision], at=now, actor=actor, cooperative=cooperative,
+                 note=note)
+    outbox_enqueue(cooperative_decision_email_task, now=now, cooperative_pk=cooperative.pk)
     return cooperative
 
 

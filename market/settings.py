@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "payments",
+    "events",
     "frontend",
 ]
 
@@ -131,29 +132,44 @@ STORAGES = {
 # Redis: unset means cache in local memory and Celery tasks in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Redis down must not hang a request: rate limits then let it through (see api_support).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery (read by market/celery.py with the CELERY_ namespace).
+# Celery (read by market/celery.py with the CELERY_ namespace). Business code starts
+# tasks through the outbox (events/outbox.py); results are never needed.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
-CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
-# Redis redelivers an unacknowledged task after this; longer than any task runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_RESULT_EXPIRES = 3600
+# A broker that is down must cost a request about a second, never more: the outbox
+# row waits and is re-sent. Redis redelivers the task of a killed worker after the
+# visibility timeout (the outbox's claim makes the twin harmless).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300")),
+    "socket_connect_timeout": 1,
+    "socket_timeout": 3,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Periodic jobs; later issues add theirs here (expiring unpaid orders, reports).
+# A task that fails this often (or kills its worker this often) ends as failed.
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+# Periodic jobs; later issues add theirs here (reports).
 CELERY_BEAT_SCHEDULE = {
+    "outbox-resend-due": {"task": "events.tasks.outbox_resend_due_task", "schedule": 30.0},
     "orders-expire-unpaid": {"task": "orders.tasks.orders_expire_unpaid_task",
                              "schedule": 600.0},
     "orders-auto-deliver": {"task": "orders.tasks.orders_auto_deliver_task", "schedule": 3600.0},

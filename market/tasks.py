@@ -1,13 +1,13 @@
 """Celery tasks of the marketplace core: take ids, load fresh, call one function."""
 
-from celery import shared_task
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 
+from events.outbox import outbox_task
 from market.models import Cooperative, Membership
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@outbox_task(retry_on=(OSError,))
 def cooperative_decision_email_task(*, cooperative_pk: int) -> int:
     """Tell a cooperative's owners the dinas decision on it; returns mails sent."""
     cooperative = Cooperative.objects.filter(pk=cooperative_pk).first()

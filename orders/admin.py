@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from orders.models import CartItem, Checkout, Order, OrderEvent, OrderLine, ShippingOption
+from events.models import Event
+from orders.models import CartItem, Checkout, Order, OrderLine, ShippingOption
 
 
 class OrderLineInline(admin.TabularInline):
@@ -8,14 +9,19 @@ class OrderLineInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["product_name", "variant_name", "sku", "unit_price", "quantity",
-                       "line_total", "variant"]
+                       "line_total", "variant", "category"]
 
 
 class OrderEventInline(admin.TabularInline):
-    model = OrderEvent
+    model = Event
+    fk_name = "order"
     extra = 0
     can_delete = False
-    readonly_fields = ["status", "at", "actor", "note"]
+    fields = ["at", "kind", "status", "amount", "quantity", "actor", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Order)

@@ -1,7 +1,6 @@
 """HTTP API of cart, checkout and orders: parse, call a service or selector, serialize."""
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -10,11 +9,17 @@ from rest_framework.views import APIView
 
 from catalog.models import MAX_PRICE, MAX_STOCK
 from market import selectors as market_selectors
-from market.api_support import MAX_ID, paginated_response, validated
-from market.errors import InvalidInput
+from market.api_support import (
+    IDEMPOTENCY_KEY_OPTIONAL,
+    MAX_ID,
+    idempotency_key_of,
+    paginated_response,
+    validated,
+)
 from orders import selectors
 from orders.models import Checkout, Order, ShippingOption
 from orders.services import cart, checkout, lifecycle, shipping
+from payments.methods import PaymentMethod
 
 # ---------------------------------------------------------------- cart
 
@@ -133,7 +138,7 @@ class CheckoutInputSerializer(serializers.Serializer):
     shipping_options = serializers.DictField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False
     )
-    payment_method = serializers.ChoiceField(choices=["stripe", "bank_transfer", "cod"])
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
@@ -178,9 +183,7 @@ class CheckoutView(APIView):
         parameters=[OpenApiParameter("Idempotency-Key", location="header", required=True)],
     )
     def post(self, request):
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 255:
-            raise InvalidInput(fields={"Idempotency-Key": _("Required, at most 255 characters.")})
+        key = idempotency_key_of(request, required=True)
         data = validated(CheckoutInputSerializer, request.data)
         placed = checkout.checkout_place(buyer=request.user, idempotency_key=key, **data)
         placed = Checkout.objects.select_related("payment").prefetch_related(
@@ -202,7 +205,9 @@ class OrderLineSerializer(serializers.Serializer):
 
 
 class OrderEventSerializer(serializers.Serializer):
+    kind = serializers.CharField()
     status = serializers.CharField()
+    amount = serializers.IntegerField(allow_null=True)
     at = serializers.DateTimeField()
     actor = serializers.SerializerMethodField()
     note = serializers.CharField()
@@ -279,10 +284,14 @@ class OrderActionView(APIView):
     def act(self, **kwargs) -> Order:
         raise NotImplementedError
 
+    def options(self, request) -> dict:
+        """What the action takes from the request besides its body."""
+        return {}
+
     def post(self, request, number):
         order = selectors.order_get_for(user=request.user, number=number)
         data = validated(self.input_serializer, request.data)
-        self.act(order_pk=order.pk, actor=request.user, **data)
+        self.act(order_pk=order.pk, actor=request.user, **data, **self.options(request))
         order = selectors.order_get_for(user=request.user, number=number)
         return Response(OrderSerializer(order).data)
 
@@ -321,9 +330,15 @@ class OrderCancelView(OrderActionView):
         return lifecycle.order_cancel(**kwargs)
 
 
-@_action_schema(RefundInputSerializer)
+@extend_schema_view(post=extend_schema(
+    request=RefundInputSerializer, responses=OrderSerializer,
+    parameters=[IDEMPOTENCY_KEY_OPTIONAL],
+))
 class OrderRefundView(OrderActionView):
     input_serializer = RefundInputSerializer
 
     def act(self, **kwargs):
         return lifecycle.order_refund(**kwargs)
+
+    def options(self, request) -> dict:
+        return {"idempotency_key": idempotency_key_of(request)}

@@ -1,8 +1,7 @@
 """A year of demo orders for the trading cooperatives, in every status.
 
-Orders are placed and moved through the real services, then their times are
-shifted back to the day they are meant to have happened. Idempotent: skipped
-when demo orders exist.
+Orders are placed and moved through the real services, each told the time it
+is meant to have happened (`now=`). Idempotent: skipped when demo orders exist.
 """
 
 import datetime
@@ -10,17 +9,16 @@ import random
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.test import override_settings
+from django.utils import timezone
 
 from catalog.models import Product, Variant
 from market.demo import active_demo_cooperatives, demo_user
 from market.models import Membership, User
-from orders.models import Checkout, Order, OrderEvent, ShippingOption
+from orders.models import Checkout, Order, ShippingOption
 from orders.services import lifecycle
-from orders.services.checkout import checkout_place, order_number
-from payments import services as payment_services
-from payments.models import LedgerEntry, Payment, Refund
+from orders.services.checkout import checkout_place
+from payments import settlement
 
 DEMO_BUYERS = 40
 CHECKOUTS = 400  # ~700 orders; each goes through the real services (~25 ms)
@@ -76,6 +74,16 @@ def _age(rng: random.Random) -> datetime.timedelta:
     return datetime.timedelta(days=days_ago, minutes=rng.randint(0, 600))
 
 
+def _step_times(age: datetime.timedelta) -> dict[str, datetime.timedelta]:
+    """When each step happens after the checkout, squeezed into the order's age."""
+    window = datetime.timedelta(days=settings.ORDER_RETURN_WINDOW_DAYS)
+    after = {"paid": datetime.timedelta(hours=1), "accepted": datetime.timedelta(hours=3),
+             "shipped": datetime.timedelta(days=1), "delivered": datetime.timedelta(days=3)}
+    after["completed"] = after["delivered"] + window + datetime.timedelta(hours=1)
+    scale = min(1.0, 0.95 * age / after["completed"])
+    return {step: offset * scale for step, offset in after.items()}
+
+
 def _demo_checkout(number, rng, buyer, variant_pks, staff, age: datetime.timedelta) -> None:
     chosen = rng.sample(variant_pks, k=rng.choice([1, 1, 2, 3]))
     items = [{"variant": pk, "quantity": rng.randint(1, 3)} for pk in chosen]
@@ -84,6 +92,7 @@ def _demo_checkout(number, rng, buyer, variant_pks, staff, age: datetime.timedel
     if not items:
         return
     method = rng.choice(["bank_transfer", "bank_transfer", "cod"])
+    placed_at = timezone.now() - age
     checkout = checkout_place(
         buyer=buyer,
         idempotency_key=f"demo-{number}",
@@ -92,30 +101,32 @@ def _demo_checkout(number, rng, buyer, variant_pks, staff, age: datetime.timedel
                           "city": rng.choice(ADDRESS_CITIES), "postal_code": "79211"},
         payment_method=method,
         items=items,
+        now=placed_at,
     )
     for order in checkout.orders.order_by("pk"):
-        _advance(order, rng, staff[order.cooperative_id], age)
-    _shift_back(checkout, age)
+        _advance(order, rng, staff[order.cooperative_id], age, placed_at)
 
 
 def _advance(order: Order, rng: random.Random, cooperative_staff: User,
-             age: datetime.timedelta) -> None:
+             age: datetime.timedelta, placed_at: datetime.datetime) -> None:
     """Move an order as far as its age makes likely; a few are cancelled."""
+    at = {step: placed_at + offset for step, offset in _step_times(age).items()}
     if rng.random() < 0.07:
-        lifecycle.order_cancel(order_pk=order.pk, actor=order.buyer, reason="Berubah pikiran")
+        lifecycle.order_cancel(order_pk=order.pk, actor=order.buyer, reason="Berubah pikiran",
+                               now=at["paid"])
         return
     for step in STEPS[:_reach(order, rng, age)]:
         if step == "paid" and order.payment_method == "bank_transfer":
-            payment_services.payment_succeed(payment_pk=order.checkout.payment.pk)
+            settlement.payment_paid(payment_pk=order.checkout.payment.pk, now=at[step])
         elif step == "accepted":
-            lifecycle.order_accept(order_pk=order.pk, actor=cooperative_staff)
+            lifecycle.order_accept(order_pk=order.pk, actor=cooperative_staff, now=at[step])
         elif step == "shipped":
             lifecycle.order_ship(order_pk=order.pk, actor=cooperative_staff, carrier="JNE",
-                                 tracking_number=f"JNE{order.pk:08d}")
+                                 tracking_number=f"JNE{order.pk:08d}", now=at[step])
         elif step == "delivered":
-            lifecycle.order_deliver(order_pk=order.pk, actor=order.buyer)
+            lifecycle.order_deliver(order_pk=order.pk, actor=order.buyer, now=at[step])
         elif step == "completed":
-            lifecycle.order_complete(order_pk=order.pk)
+            lifecycle.order_complete(order_pk=order.pk, now=at[step])
 
 
 def _reach(order: Order, rng: random.Random, age: datetime.timedelta) -> int:
@@ -142,25 +153,6 @@ def _reach(order: Order, rng: random.Random, age: datetime.timedelta) -> int:
     if age >= return_window:
         reaches.append(len(STEPS))
     return rng.choice(reaches)
-
-
-def _shift_back(checkout: Checkout, delta: datetime.timedelta) -> None:
-    """Move every time of this checkout back by `delta`, as if it happened then."""
-    orders = Order.objects.filter(checkout=checkout)
-    Checkout.objects.filter(pk=checkout.pk).update(created_at=F("created_at") - delta)
-    for field in ["created_at", "paid_at", "accepted_at", "shipped_at", "delivered_at",
-                  "completed_at", "cancelled_at"]:
-        orders.filter(**{f"{field}__isnull": False}).update(**{field: F(field) - delta})
-    OrderEvent.objects.filter(order__checkout=checkout).update(at=F("at") - delta)
-    payments = Payment.objects.filter(checkout=checkout)
-    payments.update(created_at=F("created_at") - delta)
-    payments.filter(succeeded_at__isnull=False).update(succeeded_at=F("succeeded_at") - delta)
-    Refund.objects.filter(payment__checkout=checkout).update(created_at=F("created_at") - delta)
-    LedgerEntry.objects.filter(order__checkout=checkout).update(
-        created_at=F("created_at") - delta
-    )
-    for order in orders:  # the number names the month the order was placed
-        orders.filter(pk=order.pk).update(number=order_number(order))
 
 
 def _buyer(number: int) -> User:

@@ -2,10 +2,12 @@
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Variant
+from catalog.models import Category, Variant
 from market.models import Cooperative, User
+from payments.methods import PaymentMethod
 
 
 class CartItem(models.Model):
@@ -62,10 +64,12 @@ class Checkout(models.Model):
     # Hash of the request that created it: the same key with another body is refused.
     request_hash = models.CharField(max_length=64)
     total = models.PositiveBigIntegerField(_("total (rupiah)"), default=0)
-    payment_method = models.CharField(_("payment method"), max_length=20)
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentMethod.choices
+    )
     shipping_address = models.JSONField(_("shipping address"))
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("checkout")
@@ -99,7 +103,9 @@ class Order(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT
     )
-    payment_method = models.CharField(_("payment method"), max_length=20)
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentMethod.choices
+    )
     subtotal = models.PositiveBigIntegerField(_("subtotal (rupiah)"))
     shipping_fee = models.PositiveBigIntegerField(_("shipping fee (rupiah)"), default=0)
     total = models.PositiveBigIntegerField(_("total (rupiah)"))
@@ -111,7 +117,8 @@ class Order(models.Model):
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set by payments.settlement only: when the order's money came in.
     paid_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
@@ -137,6 +144,10 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.number or f"Order {self.pk}"
 
+    @property
+    def is_cash_on_delivery(self) -> bool:
+        return self.payment_method == PaymentMethod.COD
+
 
 Status = Order.Status
 
@@ -160,6 +171,9 @@ class OrderLine(models.Model):
     variant = models.ForeignKey(
         Variant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     product_name = models.CharField(_("product"), max_length=200)
     variant_name = models.CharField(_("variant"), max_length=100)
     sku = models.CharField(_("SKU"), max_length=64)
@@ -182,22 +196,3 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product_name} {self.variant_name}"
-
-
-class OrderEvent(models.Model):
-    """The audit trail: every status change, when, by whom (null: the system)."""
-
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    status = models.CharField(_("status"), max_length=20, choices=Order.Status.choices)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    note = models.TextField(_("note"), blank=True)
-
-    class Meta:
-        verbose_name = _("order event")
-        verbose_name_plural = _("order events")
-
-    def __str__(self) -> str:
-        return f"{self.status} at {self.at:%Y-%m-%d %H:%M}"

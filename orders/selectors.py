@@ -2,10 +2,19 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from events.models import Event
 from market.errors import NotFound
 from market.models import Cooperative, User
 from market.policies import is_platform_admin, officer_scope_q
-from orders.models import CartItem, Order, OrderEvent, OrderLine, ShippingOption
+from orders.models import CartItem, Order, OrderLine, ShippingOption
+
+Kind = Event.Kind
+# What the buyer and the cooperative see of an order's events (not stock or ledger).
+TIMELINE_KINDS = [
+    Kind.ORDER_PLACED, Kind.ORDER_PAID, Kind.ORDER_ACCEPTED, Kind.ORDER_SHIPPED,
+    Kind.ORDER_DELIVERED, Kind.ORDER_COMPLETED, Kind.ORDER_CANCELLED,
+    Kind.REFUND_REQUESTED, Kind.REFUND_SUCCEEDED, Kind.REFUND_FAILED,
+]
 
 
 def orders_visible_to(user: User) -> QuerySet[Order]:
@@ -23,7 +32,9 @@ def _with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
     return orders.select_related("cooperative", "buyer", "checkout__payment").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
         Prefetch(
-            "events", queryset=OrderEvent.objects.select_related("actor").order_by("at", "pk")
+            "events",
+            queryset=Event.objects.filter(kind__in=TIMELINE_KINDS).select_related("actor")
+            .order_by("at", "pk"),
         ),
     )
 

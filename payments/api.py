@@ -1,8 +1,11 @@
 """HTTP API of payments, refunds and the cooperative ledger."""
 
+import json
+
 import stripe
 from django.conf import settings
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -12,11 +15,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from market import selectors as market_selectors
-from market.api_support import PageNumberPagination, validated
-from market.errors import InvalidInput
+from market.api_support import (
+    IDEMPOTENCY_KEY_OPTIONAL,
+    PageNumberPagination,
+    idempotency_key_of,
+    validated,
+)
+from market.errors import InvalidInput, NotFound
 from market.policies import can_manage_cooperative, ensure
 from payments import selectors, services
-from payments.webhooks import stripe_event_handle
+from payments.providers.stripe import is_configured as stripe_is_configured
+from payments.webhooks import stripe_event_check, stripe_event_handle
 
 
 class PaymentSerializer(serializers.Serializer):
@@ -75,16 +84,24 @@ class StripeWebhookView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=None, responses={200: None, 400: None})
+    @extend_schema(request=None, responses={200: None, 400: None, 404: None})
     def post(self, request):
+        # Unconfigured, nothing is signed: an empty secret would accept an empty signature.
+        if not stripe_is_configured():
+            raise NotFound()
+        payload = request.body.decode("utf-8", errors="replace")
         try:
-            event = stripe.Webhook.construct_event(
-                request.body, request.headers.get("Stripe-Signature", ""),
-                settings.STRIPE_WEBHOOK_SECRET,
+            stripe.WebhookSignature.verify_header(
+                payload, request.headers.get("Stripe-Signature", ""),
+                settings.STRIPE_WEBHOOK_SECRET, stripe.Webhook.DEFAULT_TOLERANCE,
             )
-        except (ValueError, stripe.SignatureVerificationError) as error:
+        except stripe.SignatureVerificationError as error:
             raise InvalidInput(fields={"Stripe-Signature": str(error)}) from error
-        processed = stripe_event_handle(event=event.to_dict())
+        try:
+            event = json.loads(payload)
+        except ValueError as error:
+            raise InvalidInput(fields={"event": _("Not JSON.")}) from error
+        processed = stripe_event_handle(event=stripe_event_check(event))
         return Response({"processed": processed})
 
 
@@ -102,6 +119,7 @@ class LedgerView(APIView):
     @extend_schema(
         responses=inline_serializer("Ledger", {
             "balance": serializers.IntegerField(),
+            "commission_owed": serializers.IntegerField(),
             "count": serializers.IntegerField(),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
@@ -115,8 +133,11 @@ class LedgerView(APIView):
         page = paginator.paginate_queryset(
             selectors.ledger_entries_of(cooperative=cooperative), request, view=self
         )
+        balance = selectors.ledger_balance(cooperative)
         return Response({
-            "balance": services.ledger_balance(cooperative),
+            "balance": balance,
+            # Cash-on-delivery commission the platform's holdings do not cover yet.
+            "commission_owed": max(0, -balance),
             "count": paginator.page.paginator.count,
             "next": paginator.get_next_link(),
             "previous": paginator.get_previous_link(),
@@ -132,13 +153,19 @@ class PayoutSerializer(serializers.Serializer):
 class PayoutView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=PayoutSerializer, responses={201: PayoutSerializer})
+    @extend_schema(
+        request=PayoutSerializer, responses={201: PayoutSerializer},
+        parameters=[IDEMPOTENCY_KEY_OPTIONAL],
+    )
     def post(self, request, slug):
         cooperative = market_selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(PayoutSerializer, request.data)
-        payout = services.payout_create(actor=request.user, cooperative=cooperative, **data)
+        payout = services.payout_create(
+            actor=request.user, cooperative=cooperative,
+            idempotency_key=idempotency_key_of(request), **data,
+        )
         return Response(
             {"id": payout.pk, "amount": payout.amount, "reference": payout.reference,
-             "balance": services.ledger_balance(cooperative)},
+             "balance": selectors.ledger_balance(cooperative)},
             status=status.HTTP_201_CREATED,
         )

@@ -2,19 +2,16 @@
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from market.models import Cooperative, User
 from orders.models import Checkout, Order
+from payments.methods import PaymentMethod
 
 
 class Payment(models.Model):
-    """The one payment of a checkout, whatever its method."""
-
-    class Method(models.TextChoices):
-        STRIPE = "stripe", _("card (Stripe)")
-        BANK_TRANSFER = "bank_transfer", _("bank transfer")
-        COD = "cod", _("cash on delivery")
+    """The one payment of a checkout, whatever its method; written by payments.settlement."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -26,7 +23,7 @@ class Payment(models.Model):
 
     checkout = models.OneToOneField(Checkout, on_delete=models.PROTECT, related_name="payment")
     buyer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="payments")
-    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
@@ -40,7 +37,7 @@ class Payment(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     succeeded_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -57,6 +54,25 @@ class Payment(models.Model):
         return f"Payment {self.pk} ({self.method}, {self.status})"
 
 
+PaymentStatus = Payment.Status
+
+# Which status may follow which; payments.settlement makes every move.
+PAYMENT_TRANSITIONS: dict[str, set[str]] = {
+    # Cash on delivery: an order delivered (and so paid) is refunded while others travel.
+    PaymentStatus.PENDING: {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED,
+                            PaymentStatus.CANCELLED, PaymentStatus.PARTIALLY_REFUNDED,
+                            PaymentStatus.REFUNDED},
+    PaymentStatus.FAILED: {PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED},
+    # Paid at the provider while every order was being cancelled: it all goes back.
+    PaymentStatus.CANCELLED: {PaymentStatus.SUCCEEDED},
+    PaymentStatus.SUCCEEDED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
+    PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED,
+                                       PaymentStatus.SUCCEEDED},
+    # A failed refund gives back what it counted.
+    PaymentStatus.REFUNDED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.SUCCEEDED},
+}
+
+
 class Refund(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -71,16 +87,24 @@ class Refund(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     provider_reference = models.CharField(max_length=255, blank=True, db_index=True)
+    # Why the provider refused it, for finance.
+    failure_reason = models.TextField(_("failure reason"), blank=True)
     actor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The client's Idempotency-Key: the same key answers the first refund again.
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["order", "idempotency_key"], condition=~Q(idempotency_key=""),
+                name="refund_idempotency_key_per_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -109,13 +133,18 @@ class Payout(models.Model):
     amount = models.PositiveBigIntegerField(_("amount (rupiah)"))
     reference = models.CharField(_("bank reference"), max_length=100)
     actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+            models.UniqueConstraint(
+                fields=["cooperative", "idempotency_key"], condition=~Q(idempotency_key=""),
+                name="payout_idempotency_key_per_cooperative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,36 +152,45 @@ class Payout(models.Model):
 
 
 class LedgerEntry(models.Model):
-    """What the platform owes a cooperative: credits and debits, never edited or deleted."""
+    """What the platform holds for a cooperative: credits and debits, never edited or deleted.
+
+    Card and bank-transfer sales credit their total less commission; cash on
+    delivery never passes through the platform, so its completion only debits
+    the commission owed. The balance (their sum) may go negative then.
+    """
 
     class Kind(models.TextChoices):
         SALE = "sale", _("sale (net of commission)")
+        COMMISSION = "commission", _("commission on cash on delivery")
         REFUND = "refund", _("refund after completion")
+        REFUND_REVERSAL = "refund_reversal", _("failed refund given back")
         PAYOUT = "payout", _("payout")
 
     cooperative = models.ForeignKey(
         Cooperative, on_delete=models.PROTECT, related_name="ledger_entries"
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = models.BigIntegerField(_("amount (rupiah, + credit / - debit)"))
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
     )
-    refund = models.OneToOneField(
-        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry"
+    # A refund's debit, and its reversal if the refund failed.
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
     )
     payout = models.OneToOneField(
         Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry"
     )
     commission = models.PositiveBigIntegerField(_("commission (rupiah)"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         constraints = [
             models.UniqueConstraint(
-                fields=["order"], condition=Q(kind="sale"), name="ledger_one_sale_per_order"
+                fields=["order"], condition=Q(kind__in=["sale", "commission"]),
+                name="ledger_one_sale_per_order",
             ),
         ]
 

@@ -1,6 +1,6 @@
 """Read queries of payments."""
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from market.errors import NotFound
 from market.models import Cooperative, User
@@ -21,3 +21,8 @@ def payment_get_for(*, user: User, pk: int) -> Payment:
 
 def ledger_entries_of(*, cooperative: Cooperative) -> QuerySet[LedgerEntry]:
     return cooperative.ledger_entries.select_related("order").order_by("-created_at", "-pk")
+
+
+def ledger_balance(cooperative: Cooperative) -> int:
+    """What the platform holds for the cooperative; negative when it owes commission."""
+    return cooperative.ledger_entries.aggregate(total=Sum("amount"))["total"] or 0

@@ -1,22 +1,30 @@
-"""Payment tasks: take ids, call one service; retried on network errors."""
+"""Payment tasks: take ids, call one service; started through the outbox after commit."""
 
 import stripe
-from celery import shared_task
 
-RETRY_ON = (OSError, stripe.APIConnectionError, stripe.RateLimitError)
+from events.outbox import outbox_task
+
+# Worth another try later: the network, Stripe's rate limit, Stripe's own errors (5xx).
+RETRY_ON = (OSError, stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 
 
-@shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=8)
+def _refund_give_up(*, refund_pk: int, error: str) -> None:
+    from payments.services import refund_give_up
+
+    refund_give_up(refund_pk=refund_pk, error=error)
+
+
+@outbox_task(retry_on=RETRY_ON, on_give_up=_refund_give_up)
 def refund_submit_task(*, refund_pk: int) -> None:
+    """Send a recorded refund to its provider."""
     from payments.services import refund_submit
 
     refund_submit(refund_pk=refund_pk)
 
 
-@shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=8)
+@outbox_task(retry_on=RETRY_ON)
 def payment_amount_changed_task(*, payment_pk: int) -> None:
-    from payments.models import Payment
-    from payments.providers import provider_for
+    """Tell the provider that the amount due shrank (an order was cancelled before payment)."""
+    from payments.services import payment_amount_tell
 
-    payment = Payment.objects.get(pk=payment_pk)
-    provider_for(payment.method).amount_changed(payment)
+    payment_amount_tell(payment_pk=payment_pk)

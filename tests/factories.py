@@ -10,7 +10,7 @@ from market.models import Cooperative, DinasOfficer, Membership, Region, User
 from orders.models import Checkout, Order, ShippingOption
 from orders.services import checkout as checkout_services
 from orders.services import lifecycle
-from payments import services as payment_services
+from payments import settlement
 
 
 class UserFactory(DjangoModelFactory):
@@ -200,7 +200,7 @@ def order_moved_to(order: Order, status: str, *, staff: User | None = None) -> O
     Status = Order.Status
     staff = staff or _fulfiller(order.cooperative)
     steps = {
-        Status.PAID: lambda: payment_services.payment_succeed(payment_pk=order.checkout.payment.pk),
+        Status.PAID: lambda: settlement.payment_paid(payment_pk=order.checkout.payment.pk),
         Status.ACCEPTED: lambda: lifecycle.order_accept(order_pk=order.pk, actor=staff),
         Status.SHIPPED: lambda: lifecycle.order_ship(
             order_pk=order.pk, actor=staff, carrier="JNE", tracking_number="JNE-0001"

@@ -3,26 +3,11 @@
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from catalog.models import MAX_STOCK, Product, Variant
+from catalog.models import MAX_STOCK, Variant
+from catalog.stock import variant_for_sale
 from market.errors import InvalidInput, NotFound
-from market.models import Cooperative, User
+from market.models import User
 from orders.models import CartItem
-
-
-def variant_on_sale(variant_pk: int) -> Variant:
-    """The variant if it can be bought now: active product of a verified cooperative."""
-    variant = (
-        Variant.objects.select_related("product", "cooperative")
-        .filter(
-            pk=variant_pk,
-            product__status=Product.Status.ACTIVE,
-            cooperative__status=Cooperative.Status.VERIFIED,
-        )
-        .first()
-    )
-    if variant is None:
-        raise InvalidInput(fields={"variant": _("This item is not for sale.")})
-    return variant
 
 
 def _check_quantity(variant: Variant, quantity: int) -> None:
@@ -37,7 +22,7 @@ def _check_quantity(variant: Variant, quantity: int) -> None:
 @transaction.atomic
 def cart_item_add(*, user: User, variant_pk: int, quantity: int) -> CartItem:
     """Put a variant in the cart, or add to the quantity already there."""
-    variant = variant_on_sale(variant_pk)
+    variant = variant_for_sale(variant_pk)
     item = CartItem.objects.select_for_update().filter(user=user, variant=variant).first()
     if item is None:
         _check_quantity(variant, quantity)
@@ -63,7 +48,7 @@ def _own_item(user: User, item_pk: int) -> CartItem:
 @transaction.atomic
 def cart_item_update(*, user: User, item_pk: int, quantity: int) -> CartItem:
     item = _own_item(user, item_pk)
-    _check_quantity(variant_on_sale(item.variant_id), quantity)
+    _check_quantity(variant_for_sale(item.variant_id), quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity"])
     return item

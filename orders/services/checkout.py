@@ -1,5 +1,6 @@
 """Checkout: one cart, many cooperatives, one order each, stock reserved atomically."""
 
+import datetime
 import hashlib
 import json
 from collections import defaultdict
@@ -7,17 +8,20 @@ from itertools import groupby
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Product, Variant
+from catalog.models import Variant
+from catalog.stock import stock_lock_for_sale, stock_reserve
+from events.models import Event
+from events.record import event_record
 from market.errors import InvalidInput
-from market.models import Cooperative, User
-from orders.errors import IdempotencyKeyReused, InsufficientStock, NotAvailable
-from orders.models import CartItem, Checkout, Order, OrderEvent, OrderLine, ShippingOption
+from market.models import Cooperative, Membership, User
+from orders.errors import IdempotencyKeyReused, OwnCooperative
+from orders.models import CartItem, Checkout, Order, OrderLine, ShippingOption
 from orders.selectors import shipping_options_of
 from payments import services as payment_services
+from payments import settlement
 
 
 def checkout_place(
@@ -29,11 +33,14 @@ def checkout_place(
     items: list[dict] | None = None,
     shipping_options: dict[str, int] | None = None,
     note: str = "",
+    now: datetime.datetime | None = None,
 ) -> Checkout:
     """Turn the cart (or `items`) into one order per cooperative, exactly once per key.
 
     The same key with the same request returns the first checkout, even when
     both requests run at once; with another request it is refused (422).
+    When the card provider cannot be reached the checkout is kept and a 503 is
+    raised; the same key again starts the payment then.
     """
     request_hash = _request_hash(
         items=items, shipping_address=shipping_address, payment_method=payment_method,
@@ -45,7 +52,7 @@ def checkout_place(
             checkout = _place(
                 buyer=buyer, idempotency_key=idempotency_key, request_hash=request_hash,
                 shipping_address=shipping_address, payment_method=payment_method, items=items,
-                shipping_options=shipping_options or {}, note=note,
+                shipping_options=shipping_options or {}, note=note, now=now or timezone.now(),
             )
         except IntegrityError:
             # A concurrent request with the same key committed first: answer as it did.
@@ -80,6 +87,7 @@ def _place(
     items: list[dict] | None,
     shipping_options: dict[str, int],
     note: str,
+    now: datetime.datetime,
 ) -> Checkout:
     payment_services.payment_method_check(payment_method)
     quantities = _requested_quantities(buyer, items)
@@ -87,16 +95,20 @@ def _place(
     checkout = Checkout.objects.create(
         buyer=buyer, idempotency_key=idempotency_key, request_hash=request_hash,
         payment_method=payment_method, shipping_address=shipping_address, note=note,
+        created_at=now,
     )
-    variants = _reserve_stock(quantities)
+    variants = stock_lock_for_sale(quantities)
+    _ensure_not_own(buyer, {variant.cooperative_id for variant in variants})
     orders = []
-    for cooperative, coop_variants in groupby(variants, key=lambda v: v.cooperative):
+    by_cooperative = sorted(variants, key=lambda v: (v.cooperative_id, v.pk))
+    for cooperative, coop_variants in groupby(by_cooperative, key=lambda v: v.cooperative):
         orders.append(
             _order_create(
                 checkout=checkout,
                 cooperative=cooperative,
                 lines=[(variant, quantities[variant.pk]) for variant in coop_variants],
                 shipping_option=_shipping_option(cooperative, shipping_options),
+                now=now,
             )
         )
     unknown = set(shipping_options) - {order.cooperative.slug for order in orders}
@@ -107,7 +119,7 @@ def _place(
         )
     checkout.total = sum(order.total for order in orders)
     checkout.save(update_fields=["total"])
-    payment_services.payment_create(checkout=checkout)
+    settlement.payment_create(checkout=checkout, now=now)
     if items is None:
         CartItem.objects.filter(user=buyer).delete()
     return checkout
@@ -128,31 +140,10 @@ def _requested_quantities(buyer: User, items: list[dict] | None) -> dict[int, in
     return dict(quantities)
 
 
-def _reserve_stock(quantities: dict[int, int]) -> list[Variant]:
-    """Lock the variants in primary-key order (no deadlock between checkouts) and take stock.
-
-    Raises before changing anything if a variant is not sold or short of stock.
-    """
-    variants = list(
-        Variant.objects.select_for_update(of=("self",))
-        .select_related("product", "cooperative")
-        .filter(pk__in=quantities)
-        .order_by("pk")
-    )
-    on_sale = {
-        v.pk for v in variants
-        if v.product.status == Product.Status.ACTIVE
-        and v.cooperative.status == Cooperative.Status.VERIFIED
-    }
-    unavailable = set(quantities) - on_sale
-    if unavailable:
-        raise NotAvailable(list(unavailable))
-    short = [v.pk for v in variants if v.stock < quantities[v.pk]]
-    if short:
-        raise InsufficientStock(short)
-    for variant in variants:
-        Variant.objects.filter(pk=variant.pk).update(stock=F("stock") - quantities[variant.pk])
-    return sorted(variants, key=lambda v: (v.cooperative_id, v.pk))
+def _ensure_not_own(buyer: User, cooperative_ids: set[int]) -> None:
+    """A cooperative's staff cannot buy from it (a sale to oneself is not a sale)."""
+    if Membership.objects.filter(user=buyer, cooperative_id__in=cooperative_ids).exists():
+        raise OwnCooperative()
 
 
 def _shipping_option(cooperative: Cooperative, chosen: dict[str, int]) -> ShippingOption | None:
@@ -175,6 +166,7 @@ def _order_create(
     cooperative: Cooperative,
     lines: list[tuple[Variant, int]],
     shipping_option: ShippingOption | None,
+    now: datetime.datetime,
 ) -> Order:
     subtotal = sum(variant.price * quantity for variant, quantity in lines)
     shipping_fee = shipping_option.fee if shipping_option else 0
@@ -189,6 +181,7 @@ def _order_create(
         shipping_option=shipping_option,
         shipping_method=shipping_option.name if shipping_option else _("Pickup"),
         shipping_address=checkout.shipping_address,
+        created_at=now,
     )
     order.number = order_number(order)
     Order.objects.filter(pk=order.pk).update(number=order.number)
@@ -196,6 +189,7 @@ def _order_create(
         OrderLine(
             order=order,
             variant=variant,
+            category_id=variant.product.category_id,
             product_name=variant.product.name,
             variant_name=variant.name,
             sku=variant.sku,
@@ -205,7 +199,11 @@ def _order_create(
         )
         for variant, quantity in lines
     )
-    OrderEvent.objects.create(order=order, status=order.status, actor=checkout.buyer)
+    event_record(
+        kind=Event.Kind.ORDER_PLACED, at=now, actor=checkout.buyer, order=order,
+        cooperative=cooperative, status=order.status, amount=order.total,
+    )
+    stock_reserve(lines=lines, order=order, actor=checkout.buyer, now=now)
     return order
 
 

@@ -5,11 +5,22 @@ provider of a changed amount, and sends refunds. A new gateway (QRIS, virtual
 accounts) is one more module registered in PROVIDERS.
 """
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
 
+from payments.methods import PaymentMethod
 from payments.models import Payment, Refund
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    """What the provider said of a refund: succeeded, failed, or still pending."""
+
+    status: str
+    reference: str = ""
+    error: str = ""
 
 
 class PaymentProvider(Protocol):
@@ -23,8 +34,8 @@ class PaymentProvider(Protocol):
     def amount_changed(self, payment: Payment) -> None:
         """The amount due shrank (an order was cancelled before payment)."""
 
-    def refund(self, refund: Refund) -> None:
-        """Send the money back; may set provider_reference. Raises OSError to retry."""
+    def refund(self, refund: Refund) -> RefundOutcome:
+        """Send the money back. Raises the provider's error (the task retries network ones)."""
 
 
 class OfflineProvider:
@@ -42,17 +53,18 @@ class OfflineProvider:
     def amount_changed(self, payment: Payment) -> None:
         return None
 
-    def refund(self, refund: Refund) -> None:
-        refund.status = Refund.Status.SUCCEEDED  # recorded; finance returns the money by hand
+    def refund(self, refund: Refund) -> RefundOutcome:
+        # Recorded; finance returns the money by hand.
+        return RefundOutcome(status=Refund.Status.SUCCEEDED)
 
 
 def provider_for(method: str) -> PaymentProvider:
     from payments.providers.stripe import StripeProvider
 
     providers: dict[str, PaymentProvider] = {
-        Payment.Method.STRIPE: StripeProvider(),
-        Payment.Method.BANK_TRANSFER: OfflineProvider(Payment.Method.BANK_TRANSFER),
-        Payment.Method.COD: OfflineProvider(Payment.Method.COD),
+        PaymentMethod.STRIPE: StripeProvider(),
+        PaymentMethod.BANK_TRANSFER: OfflineProvider(PaymentMethod.BANK_TRANSFER),
+        PaymentMethod.COD: OfflineProvider(PaymentMethod.COD),
     }
     return providers[method]
 
@@ -61,5 +73,5 @@ def methods_available() -> list[str]:
     """The methods offered: those named in settings whose provider is configured."""
     return [
         method for method in settings.PAYMENT_METHODS
-        if method in Payment.Method.values and provider_for(method).is_available()
+        if method in PaymentMethod.values and provider_for(method).is_available()
     ]

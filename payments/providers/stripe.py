@@ -7,7 +7,9 @@ we send is rupiah x 100. Payments succeed only from the signed webhook.
 import stripe
 from django.conf import settings
 
+from payments.methods import PaymentMethod
 from payments.models import Payment, Refund
+from payments.providers import RefundOutcome
 
 STRIPE_TIMEOUT_SECONDS = 15
 
@@ -18,6 +20,11 @@ def to_stripe_amount(rupiah: int) -> int:
 
 def from_stripe_amount(amount: int) -> int:
     return amount // 100
+
+
+def is_configured() -> bool:
+    """Both keys set (and not blank): card payments and the webhook are on."""
+    return bool(settings.STRIPE_SECRET_KEY.strip() and settings.STRIPE_WEBHOOK_SECRET.strip())
 
 
 def client() -> stripe.StripeClient:
@@ -31,10 +38,10 @@ def client() -> stripe.StripeClient:
 
 
 class StripeProvider:
-    method = Payment.Method.STRIPE
+    method = PaymentMethod.STRIPE
 
     def is_available(self) -> bool:
-        return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+        return is_configured()
 
     def start(self, payment: Payment) -> None:
         intent = client().v1.payment_intents.create(
@@ -60,7 +67,7 @@ class StripeProvider:
             payment.provider_reference, params={"amount": to_stripe_amount(payment.amount)}
         )
 
-    def refund(self, refund: Refund) -> None:
+    def refund(self, refund: Refund) -> RefundOutcome:
         created = client().v1.refunds.create(
             params={
                 "payment_intent": refund.payment.provider_reference,
@@ -69,8 +76,8 @@ class StripeProvider:
             },
             options={"idempotency_key": f"refund-{refund.pk}"},
         )
-        refund.provider_reference = created.id
-        if created.status == "succeeded":
-            refund.status = Refund.Status.SUCCEEDED
-        elif created.status == "failed":
-            refund.status = Refund.Status.FAILED
+        status = {"succeeded": Refund.Status.SUCCEEDED, "failed": Refund.Status.FAILED}.get(
+            created.status, Refund.Status.PENDING
+        )
+        return RefundOutcome(status=status, reference=created.id,
+                             error=getattr(created, "failure_reason", None) or "")

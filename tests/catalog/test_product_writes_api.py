@@ -2,7 +2,8 @@
 
 import pytest
 
-from catalog.models import MAX_PRICE, Product, Variant
+from catalog.models import MAX_PRICE, MAX_STOCK, Product, Variant
+from events.models import Event
 from tests.factories import CooperativeFactory, ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -258,6 +259,7 @@ def test_staff_change_a_variants_price_stock_and_name(user_client, api, cooperat
         "name": "Kemasan 5 kg",
         "price": 120_000,
         "stock": 7,
+        "low_stock_threshold": 5,
     }
     card = api.get("/api/v1/products/").json()["results"][0]
     assert card["price"] == 90_000  # the lowest price follows the variants
@@ -332,6 +334,7 @@ def test_staff_add_a_variant_and_the_lowest_price_follows(user_client, api, coop
         "name": "100 g",
         "price": 11_000,
         "stock": 12,
+        "low_stock_threshold": 5,
     }
     assert product.variants.count() == 2
     assert api.get("/api/v1/products/").json()["results"][0]["price"] == 11_000
@@ -379,3 +382,48 @@ def test_a_new_variant_may_reuse_a_sku_of_another_cooperative(user_client, coope
     )
 
     assert response.status_code == 201
+
+
+def test_staff_set_a_low_stock_threshold_on_a_new_product_and_change_it(
+    user_client, cooperative, staff
+):
+    client = user_client(staff)
+    data = new_product(cooperative)
+    data["variants"][0]["low_stock_threshold"] = 12
+
+    body = client.post("/api/v1/products/", data, format="json").json()
+    thresholds = {v["sku"]: v["low_stock_threshold"] for v in body["variants"]}
+    assert thresholds == {"KOPI-250": 12, "KOPI-1KG": 5}  # 5 unless told
+
+    variant = next(v for v in body["variants"] if v["sku"] == "KOPI-1KG")
+    response = client.patch(
+        f"/api/v1/variants/{variant['id']}/", {"low_stock_threshold": 0}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["low_stock_threshold"] == 0
+    assert Variant.objects.get(pk=variant["id"]).low_stock_threshold == 0
+
+
+@pytest.mark.parametrize("threshold", [-1, MAX_STOCK + 1, "banyak"])
+def test_a_bad_low_stock_threshold_is_a_400_and_changes_nothing(
+    user_client, cooperative, staff, threshold
+):
+    variant = ProductFactory(cooperative=cooperative).variants.get()
+
+    response = user_client(staff).patch(
+        f"/api/v1/variants/{variant.pk}/", {"low_stock_threshold": threshold}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "low_stock_threshold" in response.json()
+    variant.refresh_from_db()
+    assert variant.low_stock_threshold == 5
+
+
+def test_a_stock_edit_through_the_api_writes_a_stock_event(user_client, cooperative, staff):
+    variant = ProductFactory(cooperative=cooperative, variants=[{"stock": 10}]).variants.get()
+
+    user_client(staff).patch(f"/api/v1/variants/{variant.pk}/", {"stock": 4}, format="json")
+
+    event = Event.objects.get(kind=Event.Kind.STOCK_SET)
+    assert (event.variant_id, event.quantity, event.actor) == (variant.pk, -6, staff)

@@ -148,6 +148,8 @@ def test_a_product_edited_in_the_admin_is_found_by_its_new_name(admin_client, ap
         "variants-0-name": variant.name,
         "variants-0-price": variant.price,
         "variants-0-stock": variant.stock,
+        "initial-variants-0-stock": variant.stock,
+        "variants-0-low_stock_threshold": variant.low_stock_threshold,
         "images-TOTAL_FORMS": 0,
         "images-INITIAL_FORMS": 0,
     }

@@ -6,11 +6,12 @@ import pytest
 import time_machine
 from django.db import DatabaseError
 
+from catalog.errors import InsufficientStock
 from catalog.models import Variant
-from orders.errors import InsufficientStock
-from orders.models import CartItem, Checkout, Order, OrderEvent, OrderLine
+from events.models import Event
+from orders.models import CartItem, Checkout, Order, OrderLine
 from orders.services.checkout import checkout_place
-from payments import services as payment_services
+from payments import settlement
 from payments.models import Payment
 from tests.factories import (
     SHIPPING_ADDRESS,
@@ -29,7 +30,7 @@ def rows() -> dict[str, int]:
         "checkouts": Checkout.objects.count(),
         "orders": Order.objects.count(),
         "lines": OrderLine.objects.count(),
-        "events": OrderEvent.objects.count(),
+        "events": Event.objects.count(),
         "payments": Payment.objects.count(),
     }
 
@@ -63,7 +64,7 @@ def test_a_checkout_whose_payment_cannot_be_recorded_leaves_everything_as_before
     kopi, madu = cart_of_two_cooperatives
     before = rows()
 
-    monkeypatch.setattr(payment_services, "payment_create", payment_table_unavailable)
+    monkeypatch.setattr(settlement, "payment_create", payment_table_unavailable)
     with pytest.raises(DatabaseError):
         place_cart(buyer)
 
@@ -77,7 +78,7 @@ def test_after_a_failed_checkout_the_same_key_places_it(
 ):
     kopi, madu = cart_of_two_cooperatives
     with monkeypatch.context() as patch:
-        patch.setattr(payment_services, "payment_create", payment_table_unavailable)
+        patch.setattr(settlement, "payment_create", payment_table_unavailable)
         with pytest.raises(DatabaseError):
             place_cart(buyer, key="coba-lagi")
 
@@ -105,7 +106,7 @@ def test_every_new_order_starts_with_an_event_by_its_buyer(buyer):
                              tick=False):
         checkout = checkout_placed(buyer, [(VariantFactory(), 1), (VariantFactory(), 1)])
 
-    events = OrderEvent.objects.filter(order__checkout=checkout)
+    events = Event.objects.filter(order__checkout=checkout, kind="order_placed")
     assert sorted(events.values_list("status", "actor", "at")) == [
         ("pending_payment", buyer.pk, datetime.datetime(2026, 3, 2, 2, 0, tzinfo=datetime.UTC)),
     ] * 2

@@ -14,12 +14,12 @@ from django.db import connection, connections, transaction
 from django.db.models import Sum
 from rest_framework.test import APIClient
 
+from catalog.errors import InsufficientStock
 from catalog.models import Variant
-from orders.errors import InsufficientStock
 from orders.models import Checkout, Order, OrderLine
 from orders.services import lifecycle
 from orders.tasks import orders_expire_unpaid_task
-from payments import services as payment_services
+from payments import settlement
 from payments.models import Payment, Refund
 from tests.factories import (
     SHIPPING_ADDRESS,
@@ -143,7 +143,7 @@ def pay_and_cancel_at_once() -> None:
     kept_order = checkout.orders.get(cooperative=kept.cooperative)
     dropped_order = checkout.orders.get(cooperative=dropped.cooperative)
     moves = [
-        lambda: payment_services.payment_succeed(payment_pk=checkout.payment.pk),
+        lambda: settlement.payment_paid(payment_pk=checkout.payment.pk),
         lambda: lifecycle.order_cancel(order_pk=dropped_order.pk, actor=buyer, reason="batal"),
     ]
 
@@ -203,10 +203,10 @@ def test_an_order_paid_while_the_expiry_job_runs_is_not_cancelled():
 
     def pay() -> Payment:
         with transaction.atomic():
-            payment_services.lock_payments().get(pk=payment_pk)
+            settlement.lock_payment(payment_pk)
             payment_held.set()
             job_waiting.wait(timeout=20)
-            return payment_services.payment_succeed(payment_pk=payment_pk)
+            return settlement.payment_paid(payment_pk=payment_pk)
 
     def expire() -> int:
         payment_held.wait(timeout=20)

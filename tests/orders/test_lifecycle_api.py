@@ -165,9 +165,11 @@ def test_cancel_returns_the_stock(request, user_client, variant, make_order, who
     order.refresh_from_db()
     assert (order.status, order.cancel_reason) == (Status.CANCELLED, "Stok rusak")
     assert order.cancelled_at is not None
-    event = order.events.order_by("pk").last()
+    event = order.events.get(kind="order_cancelled")
     assert (event.status, event.actor, event.note) == (Status.CANCELLED, actor, "Stok rusak")
     assert Variant.objects.get(pk=variant.pk).stock == 10
+    released = order.events.get(kind="stock_released")
+    assert (released.variant_id, released.quantity, released.data["stock"]) == (variant.pk, 2, 10)
 
 
 def test_cancelling_a_paid_order_refunds_it_in_full(user_client, staff, make_order):

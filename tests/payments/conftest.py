@@ -26,7 +26,7 @@ from market.models import Cooperative, User
 from orders.models import Checkout, Order, ShippingOption
 from orders.services import checkout as checkout_services
 from orders.services import lifecycle
-from payments import services
+from payments import selectors
 from payments.models import Payment
 from tests.factories import CooperativeFactory, MembershipFactory, ProductFactory, UserFactory
 
@@ -154,7 +154,7 @@ def order_fulfil_and_complete(order: Order, *, staff: User) -> Order:
 
 
 def ledger_total(cooperative: Cooperative) -> int:
-    return services.ledger_balance(cooperative)
+    return selectors.ledger_balance(cooperative)
 
 
 # ---------------------------------------------------------------- Stripe

@@ -2,7 +2,8 @@
 
 import pytest
 
-from orders.models import Order, OrderEvent
+from events.models import Event
+from orders.models import Order
 from payments.models import Payment
 from tests.catalog.uploads import image_upload, text_file_named_jpg
 from tests.factories import UserFactory
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def paid_events(checkout) -> int:
-    return OrderEvent.objects.filter(order__checkout=checkout, status="paid").count()
+    return Event.objects.filter(order__checkout=checkout, kind="order_paid").count()
 
 
 def test_checkout_by_bank_transfer_creates_one_pending_payment_for_its_total(

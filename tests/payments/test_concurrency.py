@@ -9,8 +9,8 @@ from django.db import connections
 from django.test import Client
 from rest_framework.test import APIClient
 
-from orders.models import OrderEvent
-from payments import services
+from events.models import Event
+from payments import selectors, services
 from payments.models import Payout, Refund, StripeEvent
 from tests.payments.conftest import (
     checkout_place,
@@ -77,7 +77,7 @@ def test_five_events_each_delivered_twice_at_once_are_each_applied_once(
     for checkout in checkouts:
         assert payment_of(checkout).status == "succeeded"
         assert [order.status for order in orders_of(checkout)] == ["paid", "paid"]
-        assert OrderEvent.objects.filter(order__checkout=checkout, status="paid").count() == 2
+        assert Event.objects.filter(order__checkout=checkout, kind="order_paid").count() == 2
 
 
 @pytest.mark.stripe
@@ -92,7 +92,7 @@ def test_one_event_delivered_five_times_at_once_changes_state_once(
     assert [getattr(a, "status_code", a) for a in answers] == [200] * 5
     assert Counter(a.json()["processed"] for a in answers) == {True: 1, False: 4}
     assert StripeEvent.objects.count() == 1
-    assert OrderEvent.objects.filter(order__checkout=checkout, status="paid").count() == 2
+    assert Event.objects.filter(order__checkout=checkout, kind="order_paid").count() == 2
 
 
 @pytest.mark.stripe
@@ -117,7 +117,7 @@ def test_five_different_events_about_one_payment_at_once_leave_it_paid_once(
     # Whichever came first, a failure never undoes a success, and success happens once.
     payment.refresh_from_db()
     assert payment.status == "succeeded"
-    assert OrderEvent.objects.filter(order__checkout=checkout, status="paid").count() == 2
+    assert Event.objects.filter(order__checkout=checkout, kind="order_paid").count() == 2
 
 
 def test_refunds_at_once_never_exceed_the_order_total(buyer, owner, finance_staff, bank_checkout):
@@ -138,7 +138,7 @@ def test_payouts_at_once_never_overdraw_the_balance(buyer, finance_staff, kopi):
     checkout = checkout_place(buyer, {kopi.variant: 2}, "bank_transfer")
     services.payment_confirm_transfer(actor=finance_staff, payment=payment_of(checkout))
     order_fulfil_and_complete(orders_of(checkout)[0], staff=kopi.owner)
-    assert services.ledger_balance(kopi.cooperative) == 57_000
+    assert selectors.ledger_balance(kopi.cooperative) == 57_000
     url = f"/api/v1/cooperatives/{kopi.cooperative.slug}/payouts/"
 
     answers = all_at_once(
@@ -148,4 +148,4 @@ def test_payouts_at_once_never_overdraw_the_balance(buyer, finance_staff, kopi):
 
     assert sorted(getattr(a, "status_code", a) for a in answers) == [201, 201, 400, 400, 400]
     assert Payout.objects.count() == 2
-    assert services.ledger_balance(kopi.cooperative) == 17_000
+    assert selectors.ledger_balance(kopi.cooperative) == 17_000

@@ -1,9 +1,11 @@
 """The cooperative ledger: sales net of commission, refunds after completion, payouts."""
 
 import pytest
+from django.utils import timezone
 
 from market.errors import Conflict, InvalidInput
-from payments import services
+from orders.services import lifecycle
+from payments import selectors, services, settlement
 from payments.models import LedgerEntry, Payout, Refund
 from tests.payments.conftest import (
     checkout_place,
@@ -29,7 +31,7 @@ def completed_order(buyer, shop, finance_staff, quantity=1):
 
 
 def balance_of(cooperative) -> int:
-    return services.ledger_balance(cooperative)
+    return selectors.ledger_balance(cooperative)
 
 
 def entries_of(cooperative) -> list[tuple[str, int]]:
@@ -113,7 +115,7 @@ def test_a_sale_is_credited_once(buyer, finance_staff):
     shop = shop_open(price=20_000)
     order = completed_order(buyer, shop, finance_staff)
 
-    services.ledger_credit_sale(order=order)
+    settlement.order_settled(order=order, now=timezone.now())
 
     assert entries_of(shop.cooperative) == [("sale", 19_000)]
 
@@ -359,6 +361,7 @@ def test_a_refund_the_cooperative_cannot_cover_is_a_conflict_in_the_service(
                            reference="ALL")
 
     with pytest.raises(Conflict):
-        services.refund_create(order=order, amount=20_000, reason="Retur", actor=shop.owner)
+        lifecycle.order_refund(order_pk=order.pk, amount=20_000, reason="Retur",
+                               actor=shop.owner)
 
     assert balance_of(shop.cooperative) == 0

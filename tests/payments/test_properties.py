@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from market.errors import DomainError
 from orders.models import Order
 from orders.services import lifecycle
-from payments import services
+from payments import selectors, services, settlement
+from payments.methods import PaymentMethod
 from payments.models import LedgerEntry, Payment, Payout, Refund
 from tests.payments.conftest import checkout_place, orders_of, shop_open
 
@@ -35,7 +36,7 @@ STEP = st.one_of(
 
 
 def pay(payment: Payment, finance_staff) -> None:
-    if payment.method == Payment.Method.BANK_TRANSFER:
+    if payment.method == PaymentMethod.BANK_TRANSFER:
         services.payment_confirm_transfer(actor=finance_staff, payment=payment)
     # cash on delivery is paid by `complete`, on delivery
 
@@ -71,7 +72,7 @@ def assert_invariants(payment: Payment, orders: list[Order], cooperatives) -> No
     if 0 < payment.refunded_amount == payment.amount:
         assert payment.status == "refunded"
     for cooperative in cooperatives:
-        balance = services.ledger_balance(cooperative)
+        balance = selectors.ledger_balance(cooperative)
         assert balance >= 0
         entries = LedgerEntry.objects.filter(cooperative=cooperative)
         moved = entries.exclude(kind="payout").aggregate(s=Sum("amount"))["s"] or 0
@@ -118,7 +119,7 @@ def test_money_adds_up_after_any_sequence_of_steps(
             elif kind == "refund":
                 index, percent = args
                 order = orders[index]
-                left = services.order_refundable(order)
+                left = settlement.order_refundable(order)
                 amount = max(1, left * percent // 100)
                 allowed = (order.paid_at is not None and amount <= left
                            and not Payout.objects.filter(cooperative=order.cooperative).exists())
@@ -132,7 +133,7 @@ def test_money_adds_up_after_any_sequence_of_steps(
                 complete(orders[args[0]], shops[args[0]].owner)
             elif kind == "payout":
                 index, percent = args
-                balance = services.ledger_balance(cooperatives[index])
+                balance = selectors.ledger_balance(cooperatives[index])
                 amount = max(1, balance * percent // 100)
                 try:
                     services.payout_create(actor=finance_staff, cooperative=cooperatives[index],

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from orders.models import OrderEvent
+from events.models import Event
 from payments import webhooks
 from payments.models import Payment, Refund, StripeEvent
 from tests.payments.conftest import (
@@ -29,14 +29,14 @@ def state(checkout) -> tuple:
     return (
         payment.status, payment.amount, payment.refunded_amount,
         [(order.status, order.paid_at) for order in orders_of(checkout)],
-        OrderEvent.objects.filter(order__checkout=checkout).count(),
+        Event.objects.filter(order__checkout=checkout).count(),
         list(Refund.objects.order_by("pk").values_list("status", flat=True)),
         StripeEvent.objects.count(),
     )
 
 
 def paid_event_count(checkout) -> int:
-    return OrderEvent.objects.filter(order__checkout=checkout, status="paid").count()
+    return Event.objects.filter(order__checkout=checkout, kind="order_paid").count()
 
 
 # ---------------------------------------------------------------- signatures
