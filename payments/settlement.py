@@ -184,11 +184,11 @@ def order_dropped(*, payment: Payment, order: Order, now: datetime.datetime) -> 
     payment.amount -= order.total
     if payment.amount == 0:
         _payment_move(payment, Status.CANCELLED)
-    elif cod_refunded:
-        _payment_move(payment, _refunded_status(payment))
-    elif payment.method == PaymentMethod.COD and not _cod_orders_open(payment):
-        _payment_move(payment, Status.SUCCEEDED)  # every remaining order was delivered and paid
-        payment.succeeded_at = now
+    else:
+        if cod_refunded:
+            _payment_move(payment, _refunded_status(payment))
+        if payment.method == PaymentMethod.COD and not _cod_orders_open(payment):
+            _cod_payment_complete(payment, now)  # every remaining order was delivered and paid
     payment.save(update_fields=["amount", "status", "succeeded_at", "updated_at"])
     event_record(kind=Kind.PAYMENT_REDUCED, at=now, payment=payment, order=order,
                  cooperative_id=order.cooperative_id, amount=order.total, status=order.status)
@@ -213,12 +213,19 @@ def cash_collected(*, payment: Payment, order: Order, now: datetime.datetime) ->
     event_record(kind=Kind.ORDER_PAID, at=now, order=order, payment=payment,
                  cooperative_id=order.cooperative_id, status=order.status, amount=order.total,
                  data=_sale_details([order])[order.pk])
-    if payment.status == Status.PENDING and not _cod_orders_open(payment):
-        _payment_move(payment, Status.SUCCEEDED)
-        payment.succeeded_at = now
+    if payment.succeeded_at is None and not _cod_orders_open(payment):
+        _cod_payment_complete(payment, now)
         payment.save(update_fields=["status", "succeeded_at", "updated_at"])
-        event_record(kind=Kind.PAYMENT_SUCCEEDED, at=now, payment=payment, amount=payment.amount)
     return payment
+
+
+def _cod_payment_complete(payment: Payment, now: datetime.datetime) -> None:
+    """Every order of a cash-on-delivery checkout is paid or cancelled: the payment succeeded
+    (its status keeps what refunds of delivered orders made it)."""
+    if payment.status == Status.PENDING:
+        _payment_move(payment, Status.SUCCEEDED)
+    payment.succeeded_at = now
+    event_record(kind=Kind.PAYMENT_SUCCEEDED, at=now, payment=payment, amount=payment.amount)
 
 
 # ---------------------------------------------------------------- refunds

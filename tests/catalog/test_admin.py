@@ -540,3 +540,23 @@ def test_an_admin_user_outside_the_cooperative_is_refused_and_changes_nothing(cl
     variant.refresh_from_db()
     product.refresh_from_db()
     assert (variant.price, product.price) == (60_000, 60_000)
+
+
+def test_a_photo_moved_or_deleted_in_the_admin_goes_through_the_services(admin_client, product):
+    # Given the product's photo and a second one
+    first = product.images.get()
+    second = ProductImageFactory(product=product, position=1)
+    form = change_form(product)
+    form.update({
+        "images-TOTAL_FORMS": 2, "images-INITIAL_FORMS": 2,
+        "images-0-id": first.pk, "images-0-product": product.pk, "images-0-position": 0,
+        "images-0-DELETE": "on",
+        "images-1-id": second.pk, "images-1-product": product.pk, "images-1-position": 0,
+    })
+
+    # When the admin deletes the first and moves the second to the front
+    response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", form)
+
+    # Then only the second is left, at the front
+    assert response.status_code == 302
+    assert list(product.images.values_list("pk", "position")) == [(second.pk, 0)]
