@@ -1,9 +1,10 @@
 """The Celery app.
 
-Tasks are enqueued after the current transaction commits with
-`some_task.delay_on_commit(...)`: the app's task class is Celery's DjangoTask,
-so a worker never sees a row that was rolled back or is not yet visible.
-Without REDIS_URL the tasks run in-process (eagerly) at that same moment.
+Business code never enqueues directly: it writes an outbox row in its
+transaction (`events.outbox.outbox_enqueue`), sent to the broker after commit
+and re-sent by the `outbox-resend-due` beat job if it never got there. The
+app's task class is Celery's DjangoTask. Without REDIS_URL tasks run
+in-process (eagerly) right after the commit.
 """
 
 import os
