@@ -18,6 +18,7 @@ from events.models import Event
 from events.record import events_record
 from market.errors import InvalidInput
 from market.models import Cooperative, User
+from orders.models import Order
 
 Kind = Event.Kind
 
@@ -74,17 +75,18 @@ def stock_lock_for_sale(quantities: dict[int, int]) -> list[Variant]:
 
 
 def stock_reserve(
-    *, lines: list[tuple[Variant, int]], order, actor: User | None, now: datetime.datetime
+    *, lines: list[tuple[Variant, int, Order]], actor: User | None, now: datetime.datetime
 ) -> None:
-    """Take the stock of an order's lines (variants locked by stock_lock_for_sale)."""
+    """Take the stock of a checkout's lines: (variant, quantity, order), the variants
+    locked by stock_lock_for_sale."""
     events = []
-    for variant, quantity in lines:
+    for variant, quantity, order in lines:
         events += _change(variant, -quantity, kind=Kind.STOCK_RESERVED, order=order, actor=actor,
                           now=now)
     events_record(events)
 
 
-def stock_release(*, order, actor: User | None, now: datetime.datetime) -> None:
+def stock_release(*, order: Order, actor: User | None, now: datetime.datetime) -> None:
     """Give an order's stock back (cancelled or expired); variants since deleted are skipped."""
     quantities = dict(
         order.lines.filter(variant__isnull=False).values_list("variant_id", "quantity")
@@ -107,7 +109,7 @@ def stock_set(*, variant: Variant, stock: int, actor: User, now: datetime.dateti
     return variant
 
 
-def _change(variant: Variant, delta: int, *, kind: str, order, actor: User | None,
+def _change(variant: Variant, delta: int, *, kind: str, order: Order | None, actor: User | None,
             now: datetime.datetime) -> list[Event]:
     """Apply a change to a locked variant; its event, and a low-stock event on the way down."""
     before = variant.stock

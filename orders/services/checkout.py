@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Variant
 from catalog.stock import stock_lock_for_sale, stock_reserve
 from events.models import Event
-from events.record import event_record
+from events.record import events_record
 from market.errors import InvalidInput
 from market.models import Cooperative, Membership, User
 from orders.errors import IdempotencyKeyReused, OwnCooperative
@@ -99,18 +99,22 @@ def _place(
     )
     variants = stock_lock_for_sale(quantities)
     _ensure_not_own(buyer, {variant.cooperative_id for variant in variants})
-    orders = []
+    orders, reservations = [], []
     by_cooperative = sorted(variants, key=lambda v: (v.cooperative_id, v.pk))
     for cooperative, coop_variants in groupby(by_cooperative, key=lambda v: v.cooperative):
-        orders.append(
-            _order_create(
-                checkout=checkout,
-                cooperative=cooperative,
-                lines=[(variant, quantities[variant.pk]) for variant in coop_variants],
-                shipping_option=_shipping_option(cooperative, shipping_options),
-                now=now,
-            )
+        lines = [(variant, quantities[variant.pk]) for variant in coop_variants]
+        order = _order_create(
+            checkout=checkout, cooperative=cooperative, lines=lines,
+            shipping_option=_shipping_option(cooperative, shipping_options), now=now,
         )
+        orders.append(order)
+        reservations += [(variant, quantity, order) for variant, quantity in lines]
+    events_record([
+        Event(kind=Event.Kind.ORDER_PLACED, at=now, actor=buyer, order=order,
+              cooperative=order.cooperative, status=order.status, amount=order.total)
+        for order in orders
+    ])
+    stock_reserve(lines=reservations, actor=buyer, now=now)
     unknown = set(shipping_options) - {order.cooperative.slug for order in orders}
     if unknown:
         raise InvalidInput(
@@ -199,11 +203,6 @@ def _order_create(
         )
         for variant, quantity in lines
     )
-    event_record(
-        kind=Event.Kind.ORDER_PLACED, at=now, actor=checkout.buyer, order=order,
-        cooperative=cooperative, status=order.status, amount=order.total,
-    )
-    stock_reserve(lines=lines, order=order, actor=checkout.buyer, now=now)
     return order
 
 
