@@ -251,8 +251,8 @@ def refund_requested(
     """Give back part or all of a paid order (payment and order locked).
 
     Card refunds go to Stripe from a task after commit; bank-transfer refunds
-    wait for finance to pay them back; cash-on-delivery refunds were settled by
-    the cooperative in cash, so they are recorded as done. With a key already
+    are recorded by the same task for finance to pay back by hand; cash-on-delivery
+    refunds were settled by the cooperative in cash, so they are done at once. With a key already
     used for this order, the first refund is answered again.
     """
     if idempotency_key:
