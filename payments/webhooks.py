@@ -27,9 +27,10 @@ def stripe_event_check(event: object) -> dict:
     """The event if it has the shape its handler reads; else a 400 naming what is wrong."""
     if not isinstance(event, dict):
         raise InvalidInput(fields={"event": _("Must be a JSON object.")})
-    if not isinstance(event.get("id"), str) or not event["id"]:
+    # Lengths as stored (StripeEvent): a longer value would be a database error, not a 400.
+    if not isinstance(event.get("id"), str) or not 0 < len(event["id"]) <= 255:
         raise InvalidInput(fields={"id": _("Must be the event's id.")})
-    if not isinstance(event.get("type"), str):
+    if not isinstance(event.get("type"), str) or len(event["type"]) > 100:
         raise InvalidInput(fields={"type": _("Must be the event's type.")})
     data = event.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
@@ -70,17 +71,22 @@ def _amount(value: object, field: str) -> int:
     return value
 
 
+def _received(intent: dict) -> object:
+    """What came in: `amount_received`, or `amount` where that is missing or zero."""
+    return intent.get("amount_received") or intent.get("amount")
+
+
 class IntentSucceeded:
     @staticmethod
     def check(intent: dict) -> None:
         _text(intent.get("id"), "data.object.id")
-        _amount(intent.get("amount_received", intent.get("amount")), "data.object.amount")
+        _amount(_received(intent), "data.object.amount")
 
     @staticmethod
     def apply(intent: dict) -> None:
         payment = _card_payment(intent["id"])
         if payment is not None:
-            received = from_stripe_amount(intent.get("amount_received") or intent["amount"])
+            received = from_stripe_amount(_received(intent))
             settlement.payment_paid(payment_pk=payment.pk, received=received, now=timezone.now())
 
 

@@ -141,18 +141,22 @@ def test_a_second_succeeded_event_for_the_same_intent_changes_nothing(
     assert after[-1] == before[-1] + 1
 
 
-def test_an_event_found_by_metadata_when_the_intent_id_was_not_saved(
+def test_an_intent_we_never_recorded_changes_nothing_even_if_its_metadata_names_our_payment(
     api, stripe_client, stripe_checkout
 ):
     payment = payment_of(stripe_checkout)
     event = intent_event(stripe_client, "payment_intent.succeeded", payment)
+    assert event["data"]["object"]["metadata"]["payment_id"] == str(payment.pk)
     # Given: Stripe created the intent but our process died before recording its id.
     Payment.objects.filter(pk=payment.pk).update(provider_reference="")
+    before = state(stripe_checkout)
 
-    webhook_post(api, event)
+    response = webhook_post(api, event)
 
-    assert payment_of(stripe_checkout).status == "succeeded"
-    assert {order.status for order in orders_of(stripe_checkout)} == {"paid"}
+    assert response.status_code == 200
+    assert state(stripe_checkout)[:-1] == before[:-1]  # only the event's id is stored
+    assert payment_of(stripe_checkout).status == "pending"
+    assert {order.status for order in orders_of(stripe_checkout)} == {"pending_payment"}
 
 
 def test_an_event_for_an_unknown_intent_is_stored_and_changes_nothing(api, stripe_checkout):
