@@ -158,6 +158,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300")),
+    # A publish that cannot connect fails at once: kombu would otherwise sleep 2 s and try
+    # again, whatever the connect timeout. (The worker's own reconnects are not affected.)
+    "max_retries": 0,
     "socket_connect_timeout": 1,
     "socket_timeout": 3,
 }
