@@ -98,15 +98,17 @@ def outbox_send(outbox_pk: int, name: str) -> None:
 def outbox_resend_due(*, now: datetime.datetime | None = None) -> int:
     """Send again every task whose time came: never picked up, lost, or due for a retry."""
     now = now or timezone.now()
-    due = list(
-        OutboxTask.objects.filter(
-            status__in=[Status.PENDING, Status.RUNNING], next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "pk").values_list("pk", "name")[:RESEND_BATCH]
-    )
-    # Not again on the next sweep, unless this send is lost too.
-    OutboxTask.objects.filter(pk__in=[pk for pk, _ in due]).update(
-        next_attempt_at=now + PICKUP_GRACE
-    )
+    with transaction.atomic():
+        # A row locked now is being run by a worker: not this sweep's business.
+        due = list(
+            OutboxTask.objects.select_for_update(skip_locked=True).filter(
+                status__in=[Status.PENDING, Status.RUNNING], next_attempt_at__lte=now
+            ).order_by("next_attempt_at", "pk").values_list("pk", "name")[:RESEND_BATCH]
+        )
+        # Not again on the next sweep, unless this send is lost too.
+        OutboxTask.objects.filter(pk__in=[pk for pk, _ in due]).update(
+            next_attempt_at=now + PICKUP_GRACE
+        )
     for pk, name in due:
         outbox_send(pk, name)
     return len(due)
@@ -183,7 +185,13 @@ def _give_up(row: OutboxTask, effect: Effect | None, error: str) -> None:
     row.finished_at = timezone.now()
     row.save(update_fields=["status", "last_error", "finished_at"])
     if effect is not None and effect.on_give_up is not None:
-        effect.on_give_up(**row.kwargs, error=error)
+        try:
+            with transaction.atomic():
+                effect.on_give_up(**row.kwargs, error=error)
+        except Exception as hook_error:  # the row still ends failed, for someone to look at
+            logger.exception("Giving up outbox task %s failed too", row.pk)
+            row.last_error = f"{error}\nWhile giving up: {type(hook_error).__name__}: {hook_error}"
+            row.save(update_fields=["last_error"])
 
 
 def backoff(attempts: int) -> datetime.timedelta:
