@@ -8,40 +8,13 @@ the product lock both would compute it from the other's old price.
 import threading
 
 import pytest
-from django.db import connection, connections
 
 from catalog import services
 from catalog.models import Product
 from tests.factories import MembershipFactory, ProductFactory
+from tests.orders.test_concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(count: int, work) -> list:
-    """Run `work(i)` for i in range(count), each in its own thread and connection, all at once.
-
-    Returns what each call returned, or the exception it raised.
-    """
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            connection.ensure_connection()  # connect first, so that the start is even
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except Exception as error:  # reported by the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "an edit hung"
-    return results
 
 
 def test_two_price_edits_of_one_product_at_once_leave_the_true_lowest_price(monkeypatch):

@@ -22,12 +22,13 @@ import stripe
 from django.contrib.auth.models import Permission
 
 from catalog.models import Variant
+from events.models import Event
 from market.models import Cooperative, User
 from orders.models import Checkout, Order, ShippingOption
 from orders.services import checkout as checkout_services
 from orders.services import lifecycle
 from payments import selectors
-from payments.models import Payment
+from payments.models import Payment, Refund, StripeEvent
 from tests.factories import CooperativeFactory, MembershipFactory, ProductFactory, UserFactory
 
 ADDRESS = {
@@ -125,6 +126,19 @@ def payment_of(checkout: Checkout) -> Payment:
 def bank_checkout(buyer, kopi, lada) -> Checkout:
     """2 x coffee (Rp60.000 with courier) and 1 x pepper (Rp17.500), by bank transfer."""
     return checkout_place(buyer, {kopi.variant: 2, lada.variant: 1}, "bank_transfer")
+
+
+def webhook_state(checkout) -> tuple:
+    """Everything a webhook may change, to compare before and after."""
+    payment = payment_of(checkout)
+    return (
+        payment.status, payment.amount, payment.refunded_amount, payment.succeeded_at,
+        [(order.status, order.paid_at) for order in orders_of(checkout)],
+        Event.objects.filter(payment=payment).count(),
+        Event.objects.filter(order__checkout=checkout).count(),
+        list(Refund.objects.order_by("pk").values_list("status", flat=True)),
+        StripeEvent.objects.count(),
+    )
 
 
 def finance_staff_create(**fields) -> User:

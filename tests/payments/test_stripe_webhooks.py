@@ -18,21 +18,10 @@ from tests.payments.conftest import (
     stripe_event,
     stripe_signature,
     webhook_post,
+    webhook_state,
 )
 
 pytestmark = [pytest.mark.stripe, pytest.mark.django_db]
-
-
-def state(checkout) -> tuple:
-    """Everything a webhook may change, to compare before and after."""
-    payment = payment_of(checkout)
-    return (
-        payment.status, payment.amount, payment.refunded_amount,
-        [(order.status, order.paid_at) for order in orders_of(checkout)],
-        Event.objects.filter(order__checkout=checkout).count(),
-        list(Refund.objects.order_by("pk").values_list("status", flat=True)),
-        StripeEvent.objects.count(),
-    )
 
 
 def paid_event_count(checkout) -> int:
@@ -58,7 +47,7 @@ def test_a_badly_signed_event_is_refused_and_changes_nothing(
 ):
     event = intent_event(stripe_client, "payment_intent.succeeded", payment_of(stripe_checkout))
     payload = json.dumps(event)
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
 
     response = api.post("/api/v1/payments/stripe/webhook/", payload,
                         content_type="application/json",
@@ -66,30 +55,30 @@ def test_a_badly_signed_event_is_refused_and_changes_nothing(
 
     assert response.status_code == 400
     assert "Stripe-Signature" in response.json()
-    assert state(stripe_checkout) == before
+    assert webhook_state(stripe_checkout) == before
 
 
 def test_an_event_without_the_signature_header_is_refused(api, stripe_client, stripe_checkout):
     event = intent_event(stripe_client, "payment_intent.succeeded", payment_of(stripe_checkout))
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
 
     response = api.post("/api/v1/payments/stripe/webhook/", json.dumps(event),
                         content_type="application/json")
 
     assert response.status_code == 400
-    assert state(stripe_checkout) == before
+    assert webhook_state(stripe_checkout) == before
 
 
 def test_a_signed_body_that_is_not_json_is_refused(api, stripe_checkout):
     payload = "not json"
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
 
     response = api.post("/api/v1/payments/stripe/webhook/", payload,
                         content_type="application/json",
                         headers={"Stripe-Signature": stripe_signature(payload)})
 
     assert response.status_code == 400
-    assert state(stripe_checkout) == before
+    assert webhook_state(stripe_checkout) == before
 
 
 # ---------------------------------------------------------------- payment_intent.succeeded
@@ -131,12 +120,12 @@ def test_a_second_succeeded_event_for_the_same_intent_changes_nothing(
 ):
     payment = payment_of(stripe_checkout)
     webhook_post(api, intent_event(stripe_client, "payment_intent.succeeded", payment))
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
 
     response = webhook_post(api, intent_event(stripe_client, "payment_intent.succeeded", payment))
 
     assert response.status_code == 200
-    after = state(stripe_checkout)
+    after = webhook_state(stripe_checkout)
     assert after[:-1] == before[:-1]  # only the new event's id is stored
     assert after[-1] == before[-1] + 1
 
@@ -149,18 +138,18 @@ def test_an_intent_we_never_recorded_changes_nothing_even_if_its_metadata_names_
     assert event["data"]["object"]["metadata"]["payment_id"] == str(payment.pk)
     # Given: Stripe created the intent but our process died before recording its id.
     Payment.objects.filter(pk=payment.pk).update(provider_reference="")
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
 
     response = webhook_post(api, event)
 
     assert response.status_code == 200
-    assert state(stripe_checkout)[:-1] == before[:-1]  # only the event's id is stored
+    assert webhook_state(stripe_checkout)[:-1] == before[:-1]  # only the event's id is stored
     assert payment_of(stripe_checkout).status == "pending"
     assert {order.status for order in orders_of(stripe_checkout)} == {"pending_payment"}
 
 
 def test_an_event_for_an_unknown_intent_is_stored_and_changes_nothing(api, stripe_checkout):
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
     event = stripe_event("payment_intent.succeeded", {
         "id": "pi_unknown", "object": "payment_intent", "amount": 100, "currency": "idr",
         "metadata": {},
@@ -169,17 +158,17 @@ def test_an_event_for_an_unknown_intent_is_stored_and_changes_nothing(api, strip
     response = webhook_post(api, event)
 
     assert response.status_code == 200
-    assert state(stripe_checkout)[:-1] == before[:-1]
+    assert webhook_state(stripe_checkout)[:-1] == before[:-1]
     assert StripeEvent.objects.filter(event_id=event["id"]).exists()
 
 
 def test_an_event_type_we_do_not_handle_is_acknowledged(api, stripe_checkout):
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
 
     response = webhook_post(api, stripe_event("customer.created", {"id": "cus_1"}))
 
     assert response.status_code == 200
-    assert state(stripe_checkout)[:-1] == before[:-1]
+    assert webhook_state(stripe_checkout)[:-1] == before[:-1]
 
 
 # ---------------------------------------------------------------- failures and ordering
@@ -212,12 +201,12 @@ def test_a_failure_arriving_after_success_changes_nothing(api, stripe_client, st
     failed = intent_event(stripe_client, "payment_intent.payment_failed", payment)
     succeeded = intent_event(stripe_client, "payment_intent.succeeded", payment)
     webhook_post(api, succeeded)
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
 
     response = webhook_post(api, failed)
 
     assert response.status_code == 200
-    assert state(stripe_checkout)[:-1] == before[:-1]
+    assert webhook_state(stripe_checkout)[:-1] == before[:-1]
     assert payment_of(stripe_checkout).status == "succeeded"
 
 
@@ -228,7 +217,7 @@ def test_a_crash_mid_way_rolls_back_the_claim_so_that_the_retry_finishes(
     api, monkeypatch, stripe_client, stripe_checkout
 ):
     event = intent_event(stripe_client, "payment_intent.succeeded", payment_of(stripe_checkout))
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
     real_handler = webhooks.HANDLERS["payment_intent.succeeded"]
 
     def crash_after_the_work(intent):
@@ -241,7 +230,7 @@ def test_a_crash_mid_way_rolls_back_the_claim_so_that_the_retry_finishes(
     response = webhook_post(api, event)
 
     assert response.status_code == 500
-    assert state(stripe_checkout) == before  # not even the event id is kept
+    assert webhook_state(stripe_checkout) == before  # not even the event id is kept
     assert not StripeEvent.objects.exists()
 
     monkeypatch.setitem(webhooks.HANDLERS, "payment_intent.succeeded", real_handler)
@@ -315,13 +304,13 @@ def test_charge_refunded_for_refunds_we_do_not_know_changes_nothing(
 ):
     payment = payment_of(stripe_checkout)
     webhook_post(api, intent_event(stripe_client, "payment_intent.succeeded", payment))
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
     charge = {"id": "ch_x", "object": "charge", "payment_intent": payment.provider_reference,
               "refunds": {"object": "list", "data": [{"id": "re_elsewhere", "amount": 100}]}}
 
     webhook_post(api, stripe_event("charge.refunded", charge))
 
-    assert state(stripe_checkout)[:-1] == before[:-1]
+    assert webhook_state(stripe_checkout)[:-1] == before[:-1]
 
 
 # ---------------------------------------------------------------- paid while cancelling

@@ -17,22 +17,10 @@ from tests.payments.conftest import (
     stripe_event,
     stripe_signature,
     webhook_post,
+    webhook_state,
 )
 
 pytestmark = [pytest.mark.stripe, pytest.mark.django_db]
-
-
-def state(checkout) -> tuple:
-    """Everything a webhook may change, to compare before and after."""
-    payment = payment_of(checkout)
-    return (
-        payment.status, payment.amount, payment.refunded_amount, payment.succeeded_at,
-        [(order.status, order.paid_at) for order in orders_of(checkout)],
-        Event.objects.filter(payment=payment).count(),
-        Event.objects.filter(order__checkout=checkout).count(),
-        list(Refund.objects.order_by("pk").values_list("status", flat=True)),
-        StripeEvent.objects.count(),
-    )
 
 
 def signed_post(client, payload: str, *, secret: str | None = None):
@@ -62,13 +50,13 @@ def test_the_webhook_is_not_found_when_stripe_is_not_configured(
     event = intent_event(stripe_client, "payment_intent.succeeded", payment_of(stripe_checkout))
     settings.STRIPE_SECRET_KEY = secret_key
     settings.STRIPE_WEBHOOK_SECRET = webhook_secret
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
 
     # Signed with the very secret the settings hold, blank or not.
     response = signed_post(api, json.dumps(event), secret=webhook_secret)
 
     assert response.status_code == 404
-    assert state(stripe_checkout) == before
+    assert webhook_state(stripe_checkout) == before
     assert payment_of(stripe_checkout).status == "pending"
 
 
@@ -77,12 +65,12 @@ def test_an_event_signed_with_an_empty_key_changes_nothing(
 ):
     event = intent_event(stripe_client, "payment_intent.succeeded", payment_of(stripe_checkout))
     settings.STRIPE_WEBHOOK_SECRET = ""
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
 
     response = signed_post(api, json.dumps(event), secret="")
 
     assert response.status_code == 404
-    assert state(stripe_checkout) == before
+    assert webhook_state(stripe_checkout) == before
     assert not StripeEvent.objects.exists()
 
 
@@ -143,24 +131,24 @@ def test_a_correctly_signed_malformed_event_is_a_400_and_changes_nothing(
 ):
     payment = payment_of(stripe_checkout)
     event = malform(intent_event(stripe_client, "payment_intent.succeeded", payment))
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
 
     response = signed_post(api, json.dumps(event))
 
     assert response.status_code == 400
     assert "Stripe-Signature" not in response.json()  # the signature was fine
-    assert state(stripe_checkout) == before
+    assert webhook_state(stripe_checkout) == before
     assert not StripeEvent.objects.exists()
 
 
 def test_a_correctly_signed_refund_event_with_an_integer_id_is_a_400(api, stripe_checkout):
-    before = state(stripe_checkout)
+    before = webhook_state(stripe_checkout)
     event = stripe_event("refund.updated", {"id": 7, "object": "refund", "status": "failed"})
 
     response = webhook_post(api, event)
 
     assert response.status_code == 400
-    assert state(stripe_checkout) == before
+    assert webhook_state(stripe_checkout) == before
 
 
 # ---------------------------------------------------------------- only our card intents
