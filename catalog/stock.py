@@ -9,7 +9,7 @@ Variants are locked in primary-key order, so two checkouts never deadlock.
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from catalog.errors import InsufficientStock, NotAvailable
@@ -79,11 +79,8 @@ def stock_reserve(
 ) -> None:
     """Take the stock of a checkout's lines: (variant, quantity, order), the variants
     locked by stock_lock_for_sale."""
-    events = []
-    for variant, quantity, order in lines:
-        events += _change(variant, -quantity, kind=Kind.STOCK_RESERVED, order=order, actor=actor,
-                          now=now)
-    events_record(events)
+    _apply([(variant, -quantity, order) for variant, quantity, order in lines],
+           kind=Kind.STOCK_RESERVED, actor=actor, now=now)
 
 
 def stock_release(*, order: Order, actor: User | None, now: datetime.datetime) -> None:
@@ -91,11 +88,8 @@ def stock_release(*, order: Order, actor: User | None, now: datetime.datetime) -
     quantities = dict(
         order.lines.filter(variant__isnull=False).values_list("variant_id", "quantity")
     )
-    events = []
-    for variant in _locked(quantities):
-        events += _change(variant, quantities[variant.pk], kind=Kind.STOCK_RELEASED, order=order,
-                          actor=actor, now=now)
-    events_record(events)
+    _apply([(variant, quantities[variant.pk], order) for variant in _locked(quantities)],
+           kind=Kind.STOCK_RELEASED, actor=actor, now=now)
 
 
 def stock_set(*, variant: Variant, stock: int, actor: User, now: datetime.datetime) -> Variant:
@@ -104,22 +98,30 @@ def stock_set(*, variant: Variant, stock: int, actor: User, now: datetime.dateti
         raise InvalidInput(fields={"stock": _("Must be from 0 to %d.") % MAX_STOCK})
     variant = _locked([variant.pk]).get()
     if stock != variant.stock:
-        events_record(_change(variant, stock - variant.stock, kind=Kind.STOCK_SET, order=None,
-                              actor=actor, now=now))
+        _apply([(variant, stock - variant.stock, None)], kind=Kind.STOCK_SET, actor=actor,
+               now=now)
     return variant
 
 
-def _change(variant: Variant, delta: int, *, kind: str, order: Order | None, actor: User | None,
-            now: datetime.datetime) -> list[Event]:
-    """Apply a change to a locked variant; its event, and a low-stock event on the way down."""
-    before = variant.stock
-    Variant.objects.filter(pk=variant.pk).update(stock=F("stock") + delta)
-    variant.stock = before + delta
-    common = {"at": now, "actor": actor, "cooperative_id": variant.cooperative_id,
-              "variant": variant, "order": order}
-    events = [Event(kind=kind, quantity=delta, data={"stock": variant.stock}, **common)]
-    if before > variant.low_stock_threshold >= variant.stock:
-        events.append(Event(kind=Kind.LOW_STOCK, quantity=variant.stock,
-                            data={"stock": variant.stock,
-                                  "threshold": variant.low_stock_threshold}, **common))
-    return events
+def _apply(changes: list[tuple[Variant, int, Order | None]], *, kind: str,
+           actor: User | None, now: datetime.datetime) -> None:
+    """Change locked variants' stock by their deltas in one UPDATE, with their events, and a
+    low-stock event for each that falls to or below its threshold."""
+    events = []
+    for variant, delta, order in changes:
+        before = variant.stock
+        variant.stock = before + delta
+        common = {"at": now, "actor": actor, "cooperative_id": variant.cooperative_id,
+                  "variant": variant, "order": order}
+        events.append(Event(kind=kind, quantity=delta, data={"stock": variant.stock}, **common))
+        if before > variant.low_stock_threshold >= variant.stock:
+            events.append(Event(kind=Kind.LOW_STOCK, quantity=variant.stock,
+                                data={"stock": variant.stock,
+                                      "threshold": variant.low_stock_threshold}, **common))
+    if changes:  # one UPDATE, by increments (SQLite takes no row locks)
+        deltas = Case(*[When(pk=variant.pk, then=Value(delta)) for variant, delta, _ in changes],
+                      default=Value(0), output_field=IntegerField())
+        Variant.objects.filter(pk__in=[variant.pk for variant, _, _ in changes]).update(
+            stock=F("stock") + deltas
+        )
+    events_record(events)
