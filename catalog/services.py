@@ -11,9 +11,9 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import MAX_PRICE, MAX_STOCK, Category, Product, ProductImage, Variant
+from catalog.models import MAX_PRICE, Category, Product, ProductImage, Variant
 from catalog.search import product_search_refresh
-from catalog.stock import stock_set
+from catalog.stock import stock_range_problem, stock_set
 from catalog.tasks import product_image_thumbnails_task
 from events.outbox import outbox_enqueue
 from market.errors import InvalidInput
@@ -45,8 +45,8 @@ def variant_values_problems(
     if price is not None and not 0 < price <= MAX_PRICE:
         problems["price"] = _("Must be a whole rupiah amount from 1 to %d.") % MAX_PRICE
     for field, value in (("stock", stock), ("low_stock_threshold", low_stock_threshold)):
-        if value is not None and not 0 <= value <= MAX_STOCK:
-            problems[field] = _("Must be from 0 to %d.") % MAX_STOCK
+        if value is not None and stock_range_problem(value):
+            problems[field] = stock_range_problem(value)
     return problems
 
 

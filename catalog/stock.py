@@ -92,10 +92,16 @@ def stock_release(*, order: Order, actor: User | None, now: datetime.datetime) -
            kind=Kind.STOCK_RELEASED, actor=actor, now=now)
 
 
+def stock_range_problem(value: int) -> str:
+    """What is wrong with a stock count (or a threshold); empty when nothing is."""
+    return "" if 0 <= value <= MAX_STOCK else _("Must be from 0 to %d.") % MAX_STOCK
+
+
 def stock_set(*, variant: Variant, stock: int, actor: User, now: datetime.datetime) -> Variant:
     """Staff count the stock (API or admin): it becomes `stock` whatever checkouts did."""
-    if not 0 <= stock <= MAX_STOCK:
-        raise InvalidInput(fields={"stock": _("Must be from 0 to %d.") % MAX_STOCK})
+    problem = stock_range_problem(stock)
+    if problem:
+        raise InvalidInput(fields={"stock": problem})
     variant = _locked([variant.pk]).get()
     if stock != variant.stock:
         _apply([(variant, stock - variant.stock, None)], kind=Kind.STOCK_SET, actor=actor,
