@@ -4,19 +4,20 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services
 from catalog.models import MAX_PRICE, MAX_STOCK, Category, Product, ProductImage, Variant
-from market.api_support import paginated_response, validated
+from market.api_support import paginated_response, paginated_schema, validated
 from market.errors import InvalidInput
 from market.selectors import cooperatives_visible_to
+from market.throttles import PER_CLIENT_AND_USER
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -24,7 +25,9 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class CategoryListView(APIView):
-    @extend_schema(responses=CategorySerializer(many=True))
+    permission_classes = [AllowAny]
+    @extend_schema(summary="List the categories (a tree, by parent slug)",
+                   responses=CategorySerializer(many=True))
     def get(self, request):
         return Response(CategorySerializer(selectors.category_list(), many=True).data)
 
@@ -157,15 +160,17 @@ class ImageUploadSerializer(serializers.Serializer):
 class ProductListCreateView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(
-        parameters=[ProductListQuerySerializer], responses=ProductListSerializer(many=True)
+    @paginated_schema(
+        ProductListSerializer, parameters=[ProductListQuerySerializer],
+        summary="Search and list the products on sale",
     )
     def get(self, request):
         filters = validated(ProductListQuerySerializer, request.query_params)
         products = selectors.product_list_public(**filters)
         return paginated_response(request, self, products, ProductListSerializer)
 
-    @extend_schema(request=ProductCreateSerializer, responses={201: ProductDetailSerializer})
+    @extend_schema(summary="Add a product to a cooperative's catalog",
+                   request=ProductCreateSerializer, responses={201: ProductDetailSerializer})
     def post(self, request):
         data = validated(ProductCreateSerializer, request.data)
         slug = data.pop("cooperative")
@@ -179,18 +184,21 @@ class ProductListCreateView(APIView):
 class ProductDetailView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses=ProductDetailSerializer)
+    @extend_schema(summary="Get a product, its variants and photos",
+                   responses=ProductDetailSerializer)
     def get(self, request, pk):
         return _detail(request, pk)
 
-    @extend_schema(request=ProductUpdateSerializer, responses=ProductDetailSerializer)
+    @extend_schema(summary="Change a product", request=ProductUpdateSerializer,
+                   responses=ProductDetailSerializer)
     def patch(self, request, pk):
         product = selectors.product_get_for(user=request.user, pk=pk)
         data = validated(ProductUpdateSerializer, request.data)
         services.product_update(actor=request.user, product=product, **data)
         return _detail(request, pk)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(summary="Archive a product (orders keep their lines)",
+                   responses={204: None})
     def delete(self, request, pk):
         product = selectors.product_get_for(user=request.user, pk=pk)
         services.product_archive(actor=request.user, product=product)
@@ -200,7 +208,8 @@ class ProductDetailView(APIView):
 class ProductVariantCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=VariantInputSerializer, responses={201: VariantSerializer})
+    @extend_schema(summary="Add a variant to a product", request=VariantInputSerializer,
+                   responses={201: VariantSerializer})
     def post(self, request, pk):
         product = selectors.product_get_for(user=request.user, pk=pk)
         data = validated(VariantInputSerializer, request.data)
@@ -211,7 +220,8 @@ class ProductVariantCreateView(APIView):
 class VariantDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=VariantUpdateSerializer, responses=VariantSerializer)
+    @extend_schema(summary="Change a variant's price, stock or name",
+                   request=VariantUpdateSerializer, responses=VariantSerializer)
     def patch(self, request, pk):
         variant = selectors.variant_get_for(user=request.user, pk=pk)
         data = validated(VariantUpdateSerializer, request.data)
@@ -221,9 +231,12 @@ class VariantDetailView(APIView):
 
 class ProductImageCreateView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = PER_CLIENT_AND_USER
+    throttle_scope = "upload"  # decoding an image costs CPU and memory in the web worker
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=ImageUploadSerializer, responses={201: ImageSerializer})
+    @extend_schema(summary="Upload a photo of a product", request=ImageUploadSerializer,
+                   responses={201: ImageSerializer})
     def post(self, request, pk):
         product = selectors.product_get_for(user=request.user, pk=pk)
         data = validated(ImageUploadSerializer, request.data)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from market.models import Cooperative
+from market.uploads import random_file_name
 
 Rupiah = int
 MAX_PRICE: Rupiah = 1_000_000_000  # one billion rupiah: beyond any cooperative product
@@ -103,7 +104,8 @@ class Variant(models.Model):
 
 
 def product_image_path(instance: "ProductImage", filename: str) -> str:
-    return f"products/{instance.product_id}/{filename}"
+    """`products/<product id>/<random>.<ext>`: a public URL, never the uploader's file name."""
+    return random_file_name(f"products/{instance.product_id}", filename)
 
 
 class ProductImage(models.Model):

@@ -52,6 +52,13 @@ class Event(models.Model):
         COOPERATIVE_VERIFIED = "cooperative_verified", _("cooperative verified")
         COOPERATIVE_REJECTED = "cooperative_rejected", _("cooperative rejected")
         COOPERATIVE_SUSPENDED = "cooperative_suspended", _("cooperative suspended")
+        # A cooperative's management; data: invitation, email, role (and user for members).
+        MEMBER_INVITED = "member_invited", _("member invited")
+        INVITATION_CANCELLED = "invitation_cancelled", _("invitation cancelled")
+        INVITATION_DECLINED = "invitation_declined", _("invitation declined")
+        MEMBER_JOINED = "member_joined", _("member joined")
+        MEMBER_REMOVED = "member_removed", _("member removed")
+        MEMBER_LEFT = "member_left", _("member left")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)

@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 from market import services
 from market.errors import DomainError
-from market.models import Cooperative, DinasOfficer, Membership, RatMeeting, Region, User
+from market.models import (
+    Cooperative,
+    DinasOfficer,
+    Invitation,
+    Membership,
+    RatMeeting,
+    Region,
+    User,
+)
 
 
 @admin.register(User)
@@ -84,6 +92,24 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__name", "cooperative__name"]
     list_select_related = ["user", "cooperative"]
     autocomplete_fields = ["user", "cooperative"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent, answered and cancelled through the services."""
+
+    list_display = ["email", "cooperative", "role", "status", "invited_by", "created_at",
+                    "expires_at", "answered_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "cooperative__name"]
+    list_select_related = ["cooperative", "invited_by"]
+    ordering = ["-created_at", "-pk"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(DinasOfficer)

@@ -2,22 +2,27 @@
 
 import redis
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from market import selectors, services
-from market.api_support import AuthRateThrottle, paginated_response, validated
-from market.errors import InvalidInput
+from market.api_support import paginated_response, paginated_schema, validated
 from market.models import Cooperative, Membership, RatMeeting, Region
 from market.policies import can_manage_members, can_view_private_cooperative, ensure
+from market.schema import conflict_response
+from market.throttles import PER_CLIENT, PER_CLIENT_AND_USER
 
 # ---------------------------------------------------------------- accounts
 
@@ -38,9 +43,11 @@ class UserOutputSerializer(serializers.Serializer):
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthRateThrottle]
+    throttle_classes = PER_CLIENT
+    throttle_scope = "signup"
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: UserOutputSerializer})
+    @extend_schema(summary="Sign up", request=RegisterInputSerializer,
+                   responses={201: UserOutputSerializer})
     def post(self, request):
         data = validated(RegisterInputSerializer, request.data)
         user = services.user_register(**data)
@@ -52,28 +59,44 @@ class TokenInputSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128)
 
 
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
 class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthRateThrottle]
+    throttle_classes = PER_CLIENT
+    throttle_scope = "token"
 
-    @extend_schema(
-        request=TokenInputSerializer,
-        responses={200: inline_serializer("TokenOutput", {"token": serializers.CharField()})},
-    )
+    @extend_schema(summary="Log in: a token for the e-mail and password",
+                   request=TokenInputSerializer, responses=TokenOutputSerializer)
     def post(self, request):
         data = validated(TokenInputSerializer, request.data)
-        user = authenticate(request, email=data["email"].lower(), password=data["password"])
-        if user is None:
-            raise InvalidInput(fields={"non_field_errors": _("Wrong e-mail or password.")})
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, expires_at = services.token_issue(
+            request=request._request, email=data["email"], password=data["password"]
+        )
+        return Response(TokenOutputSerializer({"token": token, "expires_at": expires_at}).data)
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Log out: revoke the token sent", request=None,
+                   responses={204: None})
+    def post(self, request):
+        services.token_revoke(request=request._request, token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeCooperativeSerializer(serializers.Serializer):
     slug = serializers.CharField(source="cooperative.slug")
     name = serializers.CharField(source="cooperative.name")
     role = serializers.CharField()
+    membership_id = serializers.IntegerField(
+        source="pk", help_text=_("To leave: DELETE /cooperatives/{slug}/members/{membership_id}/")
+    )
 
 
 class MeOutputSerializer(serializers.Serializer):
@@ -88,7 +111,8 @@ class MeOutputSerializer(serializers.Serializer):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=MeOutputSerializer)
+    @extend_schema(summary="Your account, cooperatives and dinas regions",
+                   responses=MeOutputSerializer)
     def get(self, request):
         user = request.user
         payload = {
@@ -100,6 +124,83 @@ class MeView(APIView):
             "dinas_regions": selectors.user_dinas_region_codes(user=user),
         }
         return Response(MeOutputSerializer(payload).data)
+
+
+class InvitationCooperativeSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class MyInvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    cooperative = InvitationCooperativeSerializer()
+    role = serializers.CharField()
+    invited_by = serializers.CharField(
+        source="invited_by.name", allow_null=True, default=None,
+        help_text=_("The inviting owner's name."),
+    )
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class InvitationAnswerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["accepted", "declined"])
+    cooperative = InvitationCooperativeSerializer()
+    role = serializers.CharField(
+        help_text=_("The role held now; a member already keeps the role they had.")
+    )
+    membership_id = serializers.IntegerField(allow_null=True)
+
+
+class MyInvitationsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=MyInvitationSerializer(many=True),
+        description=_(
+            "The caller's pending, unexpired invitations to a cooperative's management, "
+            "matched by the caller's e-mail."
+        ),
+    )
+    def get(self, request):
+        invitations = selectors.invitation_list_for(user=request.user, now=timezone.now())
+        return paginated_response(request, self, invitations, MyInvitationSerializer)
+
+
+class MyInvitationAcceptView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses=InvitationAnswerSerializer,
+        description=_(
+            "The invitee joins with the invited role (someone already a member keeps their "
+            "role). Another person's invitation is a 404; an expired one a 409 "
+            "`invitation_expired`, an answered or cancelled one a 409 `invitation_answered`."
+        ),
+    )
+    def post(self, request, pk):
+        membership = services.invitation_accept(actor=request.user, invitation_pk=pk)
+        answer = {"id": pk, "status": "accepted", "cooperative": membership.cooperative,
+                  "role": membership.role, "membership_id": membership.pk}
+        return Response(InvitationAnswerSerializer(answer).data)
+
+
+class MyInvitationDeclineView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses=InvitationAnswerSerializer,
+        description=_("The invitee declines; the same 404 and 409 answers as accepting."),
+    )
+    def post(self, request, pk):
+        invitation = services.invitation_decline(actor=request.user, invitation_pk=pk)
+        answer = {"id": invitation.pk, "status": "declined",
+                  "cooperative": invitation.cooperative, "role": invitation.role,
+                  "membership_id": None}
+        return Response(InvitationAnswerSerializer(answer).data)
 
 
 # ---------------------------------------------------------------- regions
@@ -114,14 +215,16 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class RegionListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
     serializer_class = RegionSerializer
     pagination_class = None
 
     @extend_schema(
+        summary="List the regions (not paginated)",
         parameters=[
             OpenApiParameter("level", enum=Region.Level.values),
             OpenApiParameter("parent", description="Only the direct children of this code."),
-        ]
+        ],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -183,12 +286,13 @@ class CooperativeUpdateSerializer(serializers.ModelSerializer):
 class CooperativeListCreateView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(
+    @paginated_schema(
+        CooperativeListSerializer,
+        summary="List the verified cooperatives",
         parameters=[
             OpenApiParameter("region", description="Region code; includes sub-regions."),
             OpenApiParameter("q", description="Words in the name or description."),
         ],
-        responses=CooperativeListSerializer(many=True),
     )
     def get(self, request):
         cooperatives = selectors.cooperative_list_public(
@@ -197,7 +301,8 @@ class CooperativeListCreateView(APIView):
         return paginated_response(request, self, cooperatives, CooperativeListSerializer)
 
     @extend_schema(
-        request=CooperativeCreateSerializer, responses={201: CooperativeDetailSerializer}
+        summary="Register a cooperative (you become its owner)",
+        request=CooperativeCreateSerializer, responses={201: CooperativeDetailSerializer},
     )
     def post(self, request):
         data = validated(CooperativeCreateSerializer, request.data)
@@ -210,13 +315,16 @@ class CooperativeListCreateView(APIView):
 
 class CooperativeDetailView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    throttle_classes = PER_CLIENT_AND_USER
+    throttle_scope = "upload"  # the profile takes a logo
 
-    @extend_schema(responses=CooperativeDetailSerializer)
+    @extend_schema(summary="Get a cooperative's profile", responses=CooperativeDetailSerializer)
     def get(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         return Response(CooperativeDetailSerializer(cooperative).data)
 
-    @extend_schema(request=CooperativeUpdateSerializer, responses=CooperativeDetailSerializer)
+    @extend_schema(summary="Change a cooperative's profile", request=CooperativeUpdateSerializer,
+                   responses=CooperativeDetailSerializer)
     def patch(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(CooperativeUpdateSerializer, request.data, partial=True)
@@ -233,7 +341,10 @@ class VerifyInputSerializer(serializers.Serializer):
 class CooperativeVerifyView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=VerifyInputSerializer, responses=CooperativeDetailSerializer)
+    @extend_schema(
+        summary="Verify, reject or suspend a cooperative (dinas)", request=VerifyInputSerializer,
+        responses={200: CooperativeDetailSerializer, 409: conflict_response("nik_taken")},
+    )
     def post(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(VerifyInputSerializer, request.data)
@@ -248,28 +359,121 @@ class MemberInputSerializer(serializers.Serializer):
 
 
 class MemberOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("The membership's id (to remove it)."))
     email = serializers.EmailField(source="user.email")
     name = serializers.CharField(source="user.name")
     role = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
+class InvitationSentSerializer(serializers.Serializer):
+    """The same answer whether or not the address has an account."""
+
+    id = serializers.IntegerField(help_text=_("The invitation's id (to cancel it)."))
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    status = serializers.SerializerMethodField()
+    expires_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=["invited"]))
+    def get_status(self, invitation) -> str:
+        return "invited"
+
+
+class CooperativeInvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    status = serializers.SerializerMethodField(
+        help_text=_("`invited`, or `expired` once past expires_at (inviting again renews it).")
+    )
+    invited_by = serializers.CharField(source="invited_by.name", allow_null=True, default=None)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+    def get_status(self, invitation) -> str:
+        return "expired" if invitation.is_expired(self.context["now"]) else "invited"
+
+
 class CooperativeMembersView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=MemberOutputSerializer(many=True))
+    @extend_schema(
+        responses=MemberOutputSerializer(many=True),
+        description=_(
+            "The members of the cooperative's management (owner only). Pending invitations "
+            "are listed apart, at /cooperatives/{slug}/invitations/."
+        ),
+    )
     def get(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         ensure(can_manage_members(request.user, cooperative))
         members = selectors.membership_list(cooperative=cooperative)
         return paginated_response(request, self, members, MemberOutputSerializer)
 
-    @extend_schema(request=MemberInputSerializer, responses={201: MemberOutputSerializer})
+    @extend_schema(
+        request=MemberInputSerializer,
+        responses={201: InvitationSentSerializer},
+        description=_(
+            "Invite an e-mail address (owner only). The answer is the same whether or not the "
+            "address has an account; the invitee gets an e-mail and becomes a member only by "
+            "accepting. Inviting a pending address again renews its invitation (same id). "
+            "An address that is already a member is a 400."
+        ),
+    )
     def post(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(MemberInputSerializer, request.data)
-        membership = services.membership_add(actor=request.user, cooperative=cooperative, **data)
-        return Response(MemberOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
+        invitation = services.invitation_send(actor=request.user, cooperative=cooperative, **data)
+        return Response(InvitationSentSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class CooperativeMemberDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={204: None},
+        description=_(
+            "The owner removes a member, or a member leaves (their own membership id, as "
+            "in /me/). The last owner cannot be removed or leave: 409 `last_owner`."
+        ),
+    )
+    def delete(self, request, slug, pk):
+        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
+        services.membership_remove(actor=request.user, cooperative=cooperative, membership_pk=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CooperativeInvitationsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=CooperativeInvitationSerializer(many=True),
+        description=_("The cooperative's unanswered invitations, expired ones too (owner only)."),
+    )
+    def get(self, request, slug):
+        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
+        ensure(can_manage_members(request.user, cooperative))
+        invitations = selectors.invitation_list_pending(cooperative=cooperative)
+        return paginated_response(
+            request, self, invitations, CooperativeInvitationSerializer, now=timezone.now()
+        )
+
+
+class CooperativeInvitationDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={204: None},
+        description=_(
+            "The owner cancels a pending invitation; an answered one is a 409 "
+            "`invitation_answered`."
+        ),
+    )
+    def delete(self, request, slug, pk):
+        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
+        services.invitation_cancel(actor=request.user, cooperative=cooperative, invitation_pk=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RatSerializer(serializers.ModelSerializer):
@@ -283,14 +487,15 @@ class RatSerializer(serializers.ModelSerializer):
 class CooperativeRatView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=RatSerializer(many=True))
+    @paginated_schema(RatSerializer, summary="List a cooperative's RAT meetings")
     def get(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         ensure(can_view_private_cooperative(request.user, cooperative))
         meetings = selectors.rat_meeting_list(cooperative=cooperative)
         return paginated_response(request, self, meetings, RatSerializer)
 
-    @extend_schema(request=RatSerializer, responses={201: RatSerializer})
+    @extend_schema(summary="Record a RAT meeting", request=RatSerializer,
+                   responses={201: RatSerializer})
     def post(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(RatSerializer, request.data)
@@ -301,19 +506,20 @@ class CooperativeRatView(APIView):
 # ---------------------------------------------------------------- service
 
 
+COMPONENT_STATES = ["ok", "down", "disabled"]
+HEALTH_OUTPUT = inline_serializer("HealthOutput", {
+    name: serializers.ChoiceField(choices=COMPONENT_STATES)
+    for name in ("database", "cache", "broker")
+})
+
+
 class HealthView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     @extend_schema(
-        responses=inline_serializer(
-            "HealthOutput",
-            {
-                "database": serializers.CharField(),
-                "cache": serializers.CharField(),
-                "broker": serializers.CharField(),
-            },
-        )
+        summary="Health of the database, cache and broker",
+        responses=dict.fromkeys((200, 503), HEALTH_OUTPUT),
     )
     def get(self, request):
         checks = {"database": _check_database(), "cache": _check_cache(), "broker": _check_broker()}

@@ -1,14 +1,18 @@
 """Shared API plumbing: pagination and the one exception handler."""
 
+import functools
 import logging
 
-from django.conf import settings
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter
-from rest_framework import pagination
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import pagination, serializers
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from market.errors import DomainError, InvalidInput
@@ -31,33 +35,29 @@ def idempotency_key_of(request, *, required: bool = False) -> str:
     return key
 
 
-class AuthRateThrottle(AnonRateThrottle):
-    """Sign-up and log-in attempts per client address (guessing passwords, mass sign-ups)."""
-
-    scope = "auth"
-
-    def get_rate(self) -> str:
-        return settings.AUTH_THROTTLE_RATE
-
-    def allow_request(self, request, view) -> bool:
-        # The limit lives in the cache (Redis): with Redis down, logging in still works.
-        try:
-            return super().allow_request(request, view)
-        except Exception as error:
-            logger.warning("Rate limit not checked, the cache is down: %s", error)
-            return True
-
-
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request) -> int:
+        """`?page_size=` from 1 up (more than 100 gives 100); anything else is a 400."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise InvalidInput(fields={self.page_size_query_param: _("A whole number from 1.")})
+        return min(int(raw), self.max_page_size)
+
 
 def exception_handler(exc, context):
     """Map domain errors to 400/403/404/409; everything else as DRF does."""
     if isinstance(exc, DomainError):
-        return Response(exc.as_payload(), status=exc.status_code)
+        return Response(exc.as_payload(), status=exc.status_code, headers=exc.headers)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": _("The request body is too large.")}, status=413)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response({"detail": _("The request has too many fields or files.")}, status=400)
     if isinstance(exc, DjangoValidationError):
         payload = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -79,3 +79,44 @@ def paginated_response(request, view, queryset, serializer_class, **context) -> 
     page = paginator.paginate_queryset(queryset, request, view=view)
     data = serializer_class(page, many=True, context={"request": request, **context}).data
     return paginator.get_paginated_response(data)
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1},
+        description="Page number, from 1. A page past the last one answers 404.",
+    ),
+    OpenApiParameter(
+        "page_size", {"type": "integer", "minimum": 1},
+        description="Rows per page: 20 unless given, at most 100 (a bigger number gives 100).",
+    ),
+]
+
+
+@functools.cache
+def paginated(rows) -> type[serializers.Serializer]:
+    """The schema of `paginated_response`'s envelope around `rows`.
+
+    `rows` is a serializer class, or a `many=True` serializer (a PolymorphicProxySerializer's).
+    """
+    if isinstance(rows, type):
+        name, results = rows.__name__.removesuffix("Serializer"), rows(many=True)
+    else:
+        child = rows.child
+        name = getattr(child, "component_name", type(child).__name__.removesuffix("Serializer"))
+        results = rows
+    return type(f"Paginated{name}ListSerializer", (serializers.Serializer,), {
+        "__doc__": f"One page of {name} rows, with the count of all rows and the other pages.",
+        "count": serializers.IntegerField(min_value=0),
+        "next": serializers.URLField(allow_null=True, help_text="The next page, if any."),
+        "previous": serializers.URLField(allow_null=True, help_text="The previous page."),
+        "results": results,
+    })
+
+
+def paginated_schema(rows, *, parameters=(), **kwargs):
+    """`extend_schema` of a GET answered by `paginated_response`: envelope, page parameters."""
+    return extend_schema(
+        responses=paginated(rows), parameters=[*parameters, *PAGE_PARAMETERS],
+        **kwargs,
+    )

@@ -9,6 +9,7 @@ class DomainError(Exception):
     status_code = 400
     code = "invalid"
     default_message = _("The request cannot be carried out.")
+    headers: dict[str, str] = {}
 
     def __init__(self, message=None, *, fields: dict | None = None, **extra):
         self.message = message or self.default_message
@@ -48,3 +49,35 @@ class Conflict(DomainError):
     status_code = 409
     code = "conflict"
     default_message = _("This conflicts with the current state.")
+
+
+class LastOwner(Conflict):
+    code = "last_owner"
+    default_message = _("The last owner cannot be removed or leave; another owner must join first.")
+
+
+class InvitationExpired(Conflict):
+    code = "invitation_expired"
+    default_message = _("This invitation has expired; ask the owner for a new one.")
+
+
+class InvitationAnswered(Conflict):
+    code = "invitation_answered"
+    default_message = _("This invitation has already been answered or cancelled.")
+
+
+class NikTaken(Conflict):
+    code = "nik_taken"
+    default_message = _("Another cooperative that is not rejected holds this NIK.")
+
+
+class LockedOut(DomainError):
+    """Too many failed log-ins for the account or the client; wait out the cool-off."""
+
+    status_code = 429
+    code = "locked_out"
+    default_message = _("Too many failed log-ins. Try again later.")
+
+    def __init__(self, message=None, *, retry_after: int, **extra):
+        super().__init__(message, **extra)
+        self.headers = {"Retry-After": str(retry_after)}

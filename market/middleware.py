@@ -1,6 +1,85 @@
+from django.conf import settings
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 NUL_MESSAGE = "NUL bytes are not allowed."
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def database_unavailable() -> JsonResponse:
+    """The answer for any request that needed the database while it is down."""
+    return JsonResponse(
+        {"code": "database_unavailable",
+         "detail": _("The database is unavailable; try again shortly.")},
+        status=503, headers={"Retry-After": "5"},
+    )
+
+
+class ApiErrorsAsJsonMiddleware:
+    """Every answer under /api/ is JSON, whatever refused the request.
+
+    DRF answers JSON from its views; this covers what happens around them: an
+    unknown path or a path converter that does not match (`/payments/abc/`), a
+    body above the limit (413, refused from Content-Length before it is read),
+    the database down (503), and Django's own HTML error pages.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _is_api(request):
+            return self.get_response(request)
+        too_big = self._too_big(request)
+        if too_big:
+            return too_big
+        response = self.get_response(request)
+        if response.status_code >= 400 and not _is_json(response):
+            response = JsonResponse(
+                {"detail": response.reason_phrase}, status=response.status_code,
+                headers={name: value for name, value in response.items()
+                         if name in {"Allow", "Retry-After"}},
+            )
+        return response
+
+    def process_exception(self, request, exception):
+        if _is_api(request) and isinstance(exception, DatabaseError) and _database_down():
+            return database_unavailable()
+        return None
+
+    @staticmethod
+    def _too_big(request) -> JsonResponse | None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse({"detail": _("Content-Length must be a number.")}, status=400)
+        multipart = request.content_type == "multipart/form-data"
+        limit = settings.UPLOAD_MAX_BODY_BYTES if multipart else settings.API_MAX_BODY_BYTES
+        if length > limit:
+            return JsonResponse(
+                {"detail": _("The body is larger than %(limit)d bytes.") % {"limit": limit}},
+                status=413,
+            )
+        return None
+
+
+def _is_json(response) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
+
+
+def _database_down() -> bool:
+    """A database error is an outage when even SELECT 1 fails (not a bad query of ours)."""
+    try:
+        connection.close_if_unusable_or_obsolete()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return True
+    return False
 
 
 class RejectNulBytesMiddleware:

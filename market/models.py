@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from market.uploads import RandomFileName
+
 nik_validator = RegexValidator(r"^\d{16}$", _("NIK must be exactly 16 digits."))
 
 
@@ -53,6 +55,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args, **kwargs):
+        # A new password ends every API token (sessions end by Django's own session hash),
+        # however it was set: the admin, a page, `manage.py changepassword`.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            self.auth_token_set.all().delete()
 
     def get_full_name(self) -> str:
         return self.name
@@ -109,8 +119,9 @@ class Cooperative(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    # Unique among cooperatives that are not rejected (see Meta): a rejection releases the NIK.
     nik = models.CharField(
-        _("NIK (Nomor Induk Koperasi)"), max_length=16, unique=True, validators=[nik_validator]
+        _("NIK (Nomor Induk Koperasi)"), max_length=16, validators=[nik_validator]
     )
     legal_number = models.CharField(_("legal entity number"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -124,7 +135,9 @@ class Cooperative(models.Model):
     phone = models.CharField(_("phone"), max_length=32)
     email = models.EmailField(_("e-mail"), blank=True)
     description = models.TextField(_("description"), blank=True)
-    logo = models.ImageField(_("logo"), upload_to="cooperatives/logos/", blank=True)
+    logo = models.ImageField(
+        _("logo"), upload_to=RandomFileName("cooperatives/logos"), blank=True
+    )
     members_count = models.PositiveIntegerField(_("members"), default=0)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -150,6 +163,13 @@ class Cooperative(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(nik__regex=r"^[0-9]{16}$"), name="cooperative_nik_16_digits"
+            ),
+            # A NIK belongs to one cooperative at a time; a rejected registration holds none.
+            # A stranger's pending registration of a real cooperative's NIK is contested
+            # through the dinas, whose rejection frees the NIK for the real one.
+            models.UniqueConstraint(
+                fields=["nik"], condition=~Q(status="rejected"), name="cooperative_nik_unique",
+                violation_error_message=_("This NIK is already registered."),
             ),
         ]
 
@@ -185,6 +205,58 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.cooperative} ({self.role})"
+
+
+class Invitation(models.Model):
+    """The owner's invitation of an e-mail address to the cooperative's management.
+
+    Only accepting it makes a membership; until then nobody learns whether the
+    address has an account. A pending invitation past `expires_at` is expired.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        CANCELLED = "cancelled", _("cancelled")
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))  # stored lower-case
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("invited"), default=timezone.now)
+    # Inviting the same address again renews the pending invitation and sends it again.
+    sent_at = models.DateTimeField(_("last sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # Who accepted or declined it (the account with the invited e-mail).
+    answered_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "email"], condition=Q(status="pending"),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+        indexes = [models.Index(fields=["email", "status"], name="invitation_email_status")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.cooperative} ({self.role}, {self.status})"
+
+    def is_expired(self, now) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at <= now
 
 
 class DinasOfficer(models.Model):

@@ -7,7 +7,7 @@ A platform admin (superuser) passes every rule.
 from django.db.models import Q
 
 from market.errors import NotAllowed
-from market.models import Cooperative, Membership, Region, User
+from market.models import Cooperative, Invitation, Membership, Region, User
 
 MANAGING_ROLES = (Membership.Role.OWNER, Membership.Role.MANAGER)
 
@@ -56,7 +56,20 @@ def can_manage_cooperative(user: User, cooperative: Cooperative) -> bool:
 
 
 def can_manage_members(user: User, cooperative: Cooperative) -> bool:
+    """Owner: see the management, invite people, cancel invitations, remove anyone."""
     return is_platform_admin(user) or cooperative_role(user, cooperative) == Membership.Role.OWNER
+
+
+def can_remove_member(user: User, membership: Membership) -> bool:
+    """The owner removes anyone; every member may leave (the last owner's rule is the service's)."""
+    return (
+        user.is_authenticated and membership.user_id == user.pk
+    ) or can_manage_members(user, membership.cooperative)
+
+
+def is_invitee(user: User, invitation: Invitation) -> bool:
+    """The invitation was sent to the user's e-mail address (matched case-insensitively)."""
+    return bool(user.is_authenticated and invitation.email == user.email.lower())
 
 
 def can_verify_cooperative(user: User, cooperative: Cooperative) -> bool:

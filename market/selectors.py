@@ -1,9 +1,11 @@
 """Read queries of the marketplace core; every view and page starts from these."""
 
+import datetime
+
 from django.db.models import Count, Q, QuerySet
 
 from market.errors import NotFound
-from market.models import Cooperative, Membership, RatMeeting, Region, User
+from market.models import Cooperative, Invitation, Membership, RatMeeting, Region, User
 from market.policies import is_finance_staff, is_platform_admin, officer_scope_q
 
 
@@ -56,6 +58,26 @@ def cooperative_get_for(*, user: User, slug: str) -> Cooperative:
 
 def membership_list(*, cooperative: Cooperative) -> QuerySet[Membership]:
     return cooperative.memberships.select_related("user").order_by("created_at", "pk")
+
+
+def invitation_list_pending(*, cooperative: Cooperative) -> QuerySet[Invitation]:
+    """The cooperative's unanswered invitations, expired ones included (the owner may renew)."""
+    return (
+        cooperative.invitations.filter(status=Invitation.Status.PENDING)
+        .select_related("invited_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def invitation_list_for(*, user: User, now: datetime.datetime) -> QuerySet[Invitation]:
+    """The user's pending, unexpired invitations, matched by e-mail (stored lower-case)."""
+    return (
+        Invitation.objects.filter(
+            email=user.email.lower(), status=Invitation.Status.PENDING, expires_at__gt=now
+        )
+        .select_related("cooperative", "invited_by")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def rat_meeting_list(*, cooperative: Cooperative) -> QuerySet[RatMeeting]:

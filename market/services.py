@@ -2,27 +2,44 @@
 
 import datetime
 
+from django.conf import settings
+from django.contrib.auth import authenticate, logout
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
 
 from events.models import Event
 from events.outbox import outbox_enqueue
 from events.record import event_record
-from market.errors import InvalidInput
+from market.errors import (
+    InvalidInput,
+    InvitationAnswered,
+    InvitationExpired,
+    LastOwner,
+    LockedOut,
+    NikTaken,
+    NotFound,
+)
 from market.images import InvalidImage, image_clean
-from market.models import Cooperative, Membership, RatMeeting, Region, User
+from market.models import Cooperative, Invitation, Membership, RatMeeting, Region, User
 from market.policies import (
     can_manage_cooperative,
     can_manage_members,
+    can_remove_member,
     can_verify_cooperative,
     ensure,
+    is_cooperative_staff,
+    is_invitee,
 )
 from market.slugs import save_with_unique_slug, unique_slug
-from market.tasks import cooperative_decision_email_task
+from market.tasks import cooperative_decision_email_task, invitation_email_task
+from market.throttles import lockout_seconds
 
 COOPERATIVE_PROFILE_FIELDS = frozenset(
     {"name", "legal_number", "kind", "address", "phone", "email", "description",
@@ -46,6 +63,43 @@ def user_register(*, email: str, password: str, name: str, phone: str = "") -> U
         raise InvalidInput(
             fields={"email": _("A user with this e-mail already exists.")}
         ) from error
+
+
+def token_issue(
+    *, request: HttpRequest, email: str, password: str
+) -> tuple[str, datetime.datetime]:
+    """Log in with e-mail and password for an API token; answers the key and its expiry.
+
+    django-axes counts the failures (per account and per client address) inside
+    authenticate(); once locked out, even the right password is refused until the
+    cool-off ends.
+    """
+    user = authenticate(request, username=email.strip().lower(), password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise LockedOut(retry_after=lockout_seconds())
+    if user is None:
+        raise InvalidInput(fields={"non_field_errors": _("Wrong e-mail or password.")})
+    token, key = AuthToken.objects.create(user=user)
+    user_logged_in.send(sender=type(user), request=request, user=user)  # axes resets failures
+    return key, token.expiry
+
+
+def token_revoke(*, request: HttpRequest, token: AuthToken | None) -> None:
+    """Log out: the token used stops working at once (a browser session ends instead)."""
+    if isinstance(token, AuthToken):
+        user = token.user
+        token.delete()
+        user_logged_out.send(sender=type(user), request=request, user=user)
+    else:
+        logout(request)
+
+
+def _nik_holder(nik: str, *, other_than: int | None = None) -> Cooperative | None:
+    """The cooperative holding the NIK: any that is not rejected (the rule of the
+    `cooperative_nik_unique` constraint). A stranger's pending registration of a
+    real cooperative's NIK is contested through the dinas, whose rejection frees it."""
+    holders = Cooperative.objects.filter(nik=nik).exclude(status=Cooperative.Status.REJECTED)
+    return holders.exclude(pk=other_than).first()
 
 
 def _district(code: str) -> Region:
@@ -85,11 +139,13 @@ def cooperative_register(
         members_count=members_count,
         status=Cooperative.Status.PENDING,
     )
+    if _nik_holder(nik) is not None:
+        raise InvalidInput(fields={"nik": _("This NIK is already registered.")})
     cooperative.full_clean()
     try:
         save_with_unique_slug(cooperative, name)
-    except IntegrityError as error:
-        if Cooperative.objects.filter(nik=nik).exists():
+    except IntegrityError as error:  # a concurrent registration of the same NIK won
+        if _nik_holder(nik) is not None:
             raise InvalidInput(fields={"nik": _("This NIK is already registered.")}) from error
         raise
     Membership.objects.create(user=owner, cooperative=cooperative, role=Membership.Role.OWNER)
@@ -142,6 +198,11 @@ def cooperative_verify(
     cooperative = Cooperative.objects.select_for_update().get(pk=cooperative.pk)
     if cooperative.status == decision:
         return cooperative
+    # A rejection released the NIK; another registration may hold it by now.
+    if cooperative.status == Cooperative.Status.REJECTED and _nik_holder(
+        cooperative.nik, other_than=cooperative.pk
+    ):
+        raise NikTaken()
     now = now or timezone.now()
     cooperative.status = decision
     cooperative.status_note = note
@@ -157,23 +218,181 @@ def cooperative_verify(
     return cooperative
 
 
+def lock_memberships(cooperative_pk: int) -> list[Membership]:
+    """Lock all of a cooperative's memberships, always in pk order (no deadlocks)."""
+    return list(
+        Membership.objects.filter(cooperative_id=cooperative_pk)
+        .select_related("user", "cooperative")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+
+
 @transaction.atomic
-def membership_add(
-    *, actor: User, cooperative: Cooperative, email: str, role: str
-) -> Membership:
-    """The owner adds an existing user to the cooperative's management."""
+def invitation_send(
+    *, actor: User, cooperative: Cooperative, email: str, role: str,
+    now: datetime.datetime | None = None,
+) -> Invitation:
+    """The owner invites an e-mail address to the management; accepting makes the membership.
+
+    Whether the address has an account changes nothing in the answer. The same
+    address while an invitation is pending renews that one (role, expiry) and
+    sends it again.
+    """
     ensure(can_manage_members(actor, cooperative))
-    user = User.objects.filter(email__iexact=email.strip()).first()
-    if user is None:
-        raise InvalidInput(fields={"email": _("No user has this e-mail; they must sign up first.")})
     if role not in Membership.Role.values:
         raise InvalidInput(fields={"role": _("Must be owner, manager or staff.")})
-    membership, created = Membership.objects.get_or_create(
-        user=user, cooperative=cooperative, defaults={"role": role}
+    email = User.objects.normalize_email(email.strip()).lower()
+    # The owner sees the members anyway: this tells nothing about accounts.
+    if Membership.objects.filter(cooperative=cooperative, user__email__iexact=email).exists():
+        raise InvalidInput(fields={"email": _("This person is already a member.")})
+    now = now or timezone.now()
+    renewal = {
+        "role": role, "invited_by": actor, "sent_at": now,
+        "expires_at": now + datetime.timedelta(days=settings.INVITATION_EXPIRY_DAYS),
+    }
+    invitation = _pending_invitation(cooperative, email)
+    if invitation is None:
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    cooperative=cooperative, email=email, created_at=now, **renewal
+                )
+        except IntegrityError:  # a concurrent invitation of the same address won
+            invitation = _pending_invitation(cooperative, email)
+            if invitation is None:
+                raise
+    if invitation.sent_at != now:
+        for name, value in renewal.items():
+            setattr(invitation, name, value)
+        invitation.save(update_fields=list(renewal))
+    event_record(kind=Event.Kind.MEMBER_INVITED, at=now, actor=actor, cooperative=cooperative,
+                 data={"invitation": invitation.pk, "email": email, "role": role})
+    outbox_enqueue(invitation_email_task, now=now, invitation_pk=invitation.pk)
+    return invitation
+
+
+def _pending_invitation(cooperative: Cooperative, email: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_for_update()
+        .filter(cooperative=cooperative, email=email, status=Invitation.Status.PENDING)
+        .first()
     )
-    if not created:
-        raise InvalidInput(fields={"email": _("This user is already a member.")})
+
+
+@transaction.atomic
+def invitation_cancel(
+    *, actor: User, cooperative: Cooperative, invitation_pk: int,
+    now: datetime.datetime | None = None,
+) -> Invitation:
+    """The owner withdraws a pending invitation (expired or not)."""
+    ensure(can_manage_members(actor, cooperative))
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(pk=invitation_pk, cooperative=cooperative)
+        .first()
+    )
+    if invitation is None:
+        raise NotFound()
+    if invitation.status != Invitation.Status.PENDING:
+        raise InvitationAnswered()
+    now = now or timezone.now()
+    invitation.status = Invitation.Status.CANCELLED
+    invitation.answered_at = now
+    invitation.save(update_fields=["status", "answered_at"])
+    event_record(kind=Event.Kind.INVITATION_CANCELLED, at=now, actor=actor,
+                 cooperative=cooperative,
+                 data={"invitation": invitation.pk, "email": invitation.email})
+    return invitation
+
+
+def _lock_invitation_for_invitee(
+    actor: User, invitation_pk: int, now: datetime.datetime
+) -> Invitation:
+    """The caller's own invitation, locked; 404 for anyone else's (no hint that it exists)."""
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("cooperative")
+        .filter(pk=invitation_pk)
+        .first()
+    )
+    if invitation is None or not is_invitee(actor, invitation):
+        raise NotFound()
+    if invitation.status != Invitation.Status.PENDING:
+        raise InvitationAnswered()
+    if invitation.is_expired(now):
+        raise InvitationExpired()
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, actor: User, invitation_pk: int, now: datetime.datetime | None = None
+) -> Membership:
+    """The invitee accepts and joins the management with the invited role.
+
+    Someone who is a member already keeps the role they have; the invitation
+    still counts as accepted.
+    """
+    now = now or timezone.now()
+    invitation = _lock_invitation_for_invitee(actor, invitation_pk, now)
+    membership, created = Membership.objects.get_or_create(
+        user=actor, cooperative=invitation.cooperative, defaults={"role": invitation.role}
+    )
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.answered_at = now
+    invitation.answered_by = actor
+    invitation.save(update_fields=["status", "answered_at", "answered_by"])
+    if created:
+        event_record(kind=Event.Kind.MEMBER_JOINED, at=now, actor=actor,
+                     cooperative=invitation.cooperative,
+                     data={"invitation": invitation.pk, "user": actor.pk,
+                           "email": actor.email, "role": membership.role})
     return membership
+
+
+@transaction.atomic
+def invitation_decline(
+    *, actor: User, invitation_pk: int, now: datetime.datetime | None = None
+) -> Invitation:
+    """The invitee says no; the owner may invite them again later."""
+    now = now or timezone.now()
+    invitation = _lock_invitation_for_invitee(actor, invitation_pk, now)
+    invitation.status = Invitation.Status.DECLINED
+    invitation.answered_at = now
+    invitation.answered_by = actor
+    invitation.save(update_fields=["status", "answered_at", "answered_by"])
+    event_record(kind=Event.Kind.INVITATION_DECLINED, at=now, actor=actor,
+                 cooperative=invitation.cooperative,
+                 data={"invitation": invitation.pk, "email": invitation.email})
+    return invitation
+
+
+@transaction.atomic
+def membership_remove(
+    *, actor: User, cooperative: Cooperative, membership_pk: int,
+    now: datetime.datetime | None = None,
+) -> None:
+    """The owner removes a member, or a member leaves; a cooperative always keeps an owner.
+
+    All of the cooperative's memberships are locked first, so two owners
+    removing each other at once cannot both succeed.
+    """
+    # Outsiders learn nothing about membership ids: refused before any lookup.
+    ensure(is_cooperative_staff(actor, cooperative))
+    memberships = lock_memberships(cooperative.pk)
+    membership = next((m for m in memberships if m.pk == membership_pk), None)
+    if membership is None:
+        raise NotFound()
+    ensure(can_remove_member(actor, membership))
+    owners = [m for m in memberships if m.role == Membership.Role.OWNER]
+    if membership.role == Membership.Role.OWNER and len(owners) == 1:
+        raise LastOwner()
+    leaving = membership.user_id == actor.pk
+    data = {"user": membership.user_id, "email": membership.user.email, "role": membership.role}
+    membership.delete()
+    event_record(kind=Event.Kind.MEMBER_LEFT if leaving else Event.Kind.MEMBER_REMOVED,
+                 at=now or timezone.now(), actor=actor, cooperative=cooperative, data=data)
 
 
 @transaction.atomic

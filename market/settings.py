@@ -4,6 +4,7 @@ Every setting has a safe default for the embedded run (`make run`): SQLite,
 tasks in-process, local-memory cache, console e-mail, no Stripe.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -29,6 +30,10 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 
+# Proxies in front of the app that append the client's address to X-Forwarded-For (nginx,
+# a load balancer): 0 means none, and the client is REMOTE_ADDR whatever the headers say.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -43,7 +48,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -57,7 +64,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "market.middleware.ApiErrorsAsJsonMiddleware",
     "market.middleware.RejectNulBytesMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -66,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the lockout flag the log-in left on the request.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "market.urls"
@@ -99,8 +110,15 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "market.User"
 
+# Axes first: a locked-out account or client is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("email", "name", "phone")}},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -127,7 +145,20 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # Bank-transfer proofs: outside MEDIA_ROOT, no URL, answered only by their view.
+    "private": {"BACKEND": "market.uploads.PrivateFileSystemStorage"},
 }
+# Uploads: private files, and the bounds of what one upload may cost.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media"))
+# Behind nginx: the proof view answers `X-Accel-Redirect: <prefix><name>` for an
+# `internal` location aliased to PRIVATE_MEDIA_ROOT; empty streams the file itself.
+PRIVATE_MEDIA_ACCEL_REDIRECT = os.environ.get("PRIVATE_MEDIA_ACCEL_REDIRECT", "")
+IMAGE_MAX_UPLOAD_BYTES = int(os.environ.get("IMAGE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+PROOF_MAX_BYTES = int(os.environ.get("PROOF_MAX_BYTES", 5 * 1024 * 1024))
+# Checked from the header before decoding: 16 MP covers phone cameras, bombs are refused.
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", "16000000"))
+# Stored photos are scaled down to this longest side (JPEGs decoded at reduced scale).
+IMAGE_MAX_SIDE = int(os.environ.get("IMAGE_MAX_SIDE", "2048"))
 
 # Redis: unset means cache in local memory and Celery tasks in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -188,6 +219,10 @@ ORDER_RETURN_WINDOW_DAYS = int(os.environ.get("ORDER_RETURN_WINDOW_DAYS", "3"))
 PLATFORM_COMMISSION_BP = int(os.environ.get("PLATFORM_COMMISSION_BP", "500"))  # 5 %
 PAYMENT_METHODS = env_list("PAYMENT_METHODS", "stripe,bank_transfer,cod")
 
+# Staff invitations: days until one expires; links in e-mails start with SITE_URL.
+INVITATION_EXPIRY_DAYS = int(os.environ.get("INVITATION_EXPIRY_DAYS", "14"))
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+
 # E-mail: console unless an SMTP host is configured.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -211,22 +246,50 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Fail closed: a view open to anyone says so with permission_classes = [AllowAny].
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # How many proxies in front of us append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "DEFAULT_PARSER_CLASSES": [
+        "market.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "market.api_support.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "market.schema.PasarAutoSchema",
     "EXCEPTION_HANDLER": "market.api_support.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pasar Koperasi API",
-    "DESCRIPTION": "Marketplace of Indonesian cooperatives. Money is whole rupiah (integers).",
+    # The guide at the top of /api/v1/docs/: authentication, money, lists, errors, limits.
+    "DESCRIPTION": (BASE_DIR / "market" / "api_description.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One tag per area of the market; market.schema.TAG_BY_PATH_PREFIX files each path.
+    "TAGS": [
+        {"name": "accounts", "description": "Sign-up, tokens (log-in, log-out), your account "
+                                            "and your invitations to a cooperative's staff."},
+        {"name": "regions", "description": "Provinces, regencies and districts (kecamatan)."},
+        {"name": "cooperatives", "description": "Cooperatives: registration, profile, "
+                                                "verification by dinas, staff, RAT meetings "
+                                                "and shipping options."},
+        {"name": "catalog", "description": "Categories, products, their variants and photos."},
+        {"name": "cart", "description": "The buyer's cart."},
+        {"name": "orders", "description": "Checkout (one order per cooperative) and each "
+                                          "order's lifecycle: accept, ship, deliver, cancel, "
+                                          "refund."},
+        {"name": "payments", "description": "Payments, bank-transfer proofs, the Stripe "
+                                            "webhook, a cooperative's ledger and payouts."},
+        {"name": "monitoring", "description": "Sales and cooperative figures for dinas officers."},
+        {"name": "notifications", "description": "In-app notifications of the caller."},
+        {"name": "service", "description": "This schema."},
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -242,8 +305,59 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOGIN_URL = "admin:login"
-# Sign-up and token requests per client address (cache-backed: Redis when configured).
-AUTH_THROTTLE_RATE = os.environ.get("AUTH_THROTTLE_RATE", "20/minute")
+
+# Request bounds: bigger bodies answer 413 before they are read, deeper JSON 400.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+UPLOAD_MAX_BODY_BYTES = int(os.environ.get("UPLOAD_MAX_BODY_BYTES", str(12 * 1024 * 1024)))
+API_MAX_JSON_DEPTH = 32
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES  # form fields (files stream to disk)
+
+# Tokens (django-rest-knox): stored hashed, sent as `Authorization: Token <key>`.
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=int(os.environ.get("TOKEN_TTL_DAYS", "30"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# Rate limits per client address and per account (market/throttles.py), kept in the cache
+# (Redis when REDIS_URL is set). "<n>/<second|minute|hour|day>".
+THROTTLE_RATES = {
+    "signup.client": os.environ.get("THROTTLE_SIGNUP_CLIENT", "20/hour"),
+    "token.client": os.environ.get("THROTTLE_TOKEN_CLIENT", "20/minute"),
+    "checkout.user": os.environ.get("THROTTLE_CHECKOUT_USER", "20/minute"),
+    "checkout.client": os.environ.get("THROTTLE_CHECKOUT_CLIENT", "120/minute"),
+    "upload.user": os.environ.get("THROTTLE_UPLOAD_USER", "30/hour"),
+    "upload.client": os.environ.get("THROTTLE_UPLOAD_CLIENT", "120/hour"),
+}
+
+# Lockout (django-axes): an account, or a client address, that failed to log in this often
+# is refused for the cool-off, whatever the password (API token, pages and admin alike).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "market.throttles.client_address"
+AXES_LOCKOUT_CALLABLE = "market.throttles.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"  # what the admin form and token_issue pass
+AXES_USERNAME_CALLABLE = "market.throttles.login_username"
+
+# Content-Security-Policy (django-csp): nothing from another origin, but Stripe's when on.
+_STRIPE_JS = ["https://js.stripe.com"] if STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *_STRIPE_JS],
+        "frame-src": ["'self'", *_STRIPE_JS],
+        "connect-src": ["'self'", *(["https://api.stripe.com"] if _STRIPE_JS else [])],
+        "img-src": ["'self'", "data:"],
+        "style-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 if not DEBUG:
@@ -262,5 +376,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # One line per in-process task is noise; the worker logs its own tasks.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "loggers": {"celery.app.trace": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

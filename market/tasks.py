@@ -1,10 +1,14 @@
 """Celery tasks of the marketplace core: take ids, load fresh, call one function."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from events.outbox import outbox_task
-from market.models import Cooperative, Membership
+from market.models import Cooperative, Invitation, Membership, User
 
 
 @outbox_task(retry_on=(OSError,))
@@ -22,3 +26,37 @@ def cooperative_decision_email_task(*, cooperative_pk: int) -> int:
     }
     body = cooperative.status_note or subject
     return send_mail(subject, body, None, list(owners))
+
+
+@outbox_task(retry_on=(OSError,))
+def invitation_email_task(*, invitation_pk: int) -> int:
+    """Send a pending invitation: a link to accept it, or to sign up first; returns mails sent."""
+    invitation = (
+        Invitation.objects.select_related("cooperative", "invited_by")
+        .filter(pk=invitation_pk, status=Invitation.Status.PENDING)
+        .first()
+    )
+    if invitation is None:
+        return 0  # cancelled or answered before the mail left
+    params = {
+        "cooperative": invitation.cooperative.name,
+        "role": invitation.get_role_display(),
+        "inviter": invitation.invited_by.name if invitation.invited_by else "Pasar Koperasi",
+        "expires": f"{invitation.expires_at:%Y-%m-%d}",
+    }
+    subject = _("Invitation to join %(cooperative)s on Pasar Koperasi") % params
+    intro = _("%(inviter)s invites you to help run %(cooperative)s as %(role)s.") % params
+    invitations_url = settings.SITE_URL + reverse("me-invitations")
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        step = _("Log in and accept it at %(url)s (until %(expires)s).") % {
+            **params, "url": invitations_url,
+        }
+    else:
+        signup_url = settings.SITE_URL + reverse("register") + "?" + urlencode(
+            {"email": invitation.email}
+        )
+        step = _(
+            "Sign up with this e-mail address at %(signup)s, then accept it at %(url)s "
+            "(until %(expires)s)."
+        ) % {**params, "signup": signup_url, "url": invitations_url}
+    return send_mail(subject, f"{intro}\n\n{step}", None, [invitation.email])

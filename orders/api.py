@@ -1,7 +1,12 @@
 """HTTP API of cart, checkout and orders: parse, call a service or selector, serialize."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
@@ -12,12 +17,17 @@ from market import selectors as market_selectors
 from market.api_support import (
     IDEMPOTENCY_KEY_OPTIONAL,
     MAX_ID,
+    PageNumberPagination,
     idempotency_key_of,
     paginated_response,
+    paginated_schema,
     validated,
 )
+from market.schema import conflict_response, error_response
+from market.throttles import PER_CLIENT_AND_USER
 from orders import selectors
 from orders.models import Checkout, Order, ShippingOption
+from orders.policies import buyer_contact_visible
 from orders.services import cart, checkout, lifecycle, shipping
 from payments.methods import PaymentMethod
 
@@ -52,7 +62,7 @@ class CartItemQuantitySerializer(serializers.Serializer):
 class CartView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=CartSerializer)
+    @extend_schema(summary="Your cart", responses=CartSerializer)
     def get(self, request):
         items = list(selectors.cart_for(user=request.user))
         total = sum(item.line_total for item in items)
@@ -62,7 +72,8 @@ class CartView(APIView):
 class CartItemListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=CartItemAddSerializer, responses={201: CartItemSerializer})
+    @extend_schema(summary="Put a variant in your cart", request=CartItemAddSerializer,
+                   responses={201: CartItemSerializer})
     def post(self, request):
         data = validated(CartItemAddSerializer, request.data)
         item = cart.cart_item_add(
@@ -75,14 +86,15 @@ class CartItemListView(APIView):
 class CartItemDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=CartItemQuantitySerializer, responses=CartItemSerializer)
+    @extend_schema(summary="Change the quantity of a cart item",
+                   request=CartItemQuantitySerializer, responses=CartItemSerializer)
     def patch(self, request, pk):
         data = validated(CartItemQuantitySerializer, request.data)
         cart.cart_item_update(user=request.user, item_pk=pk, quantity=data["quantity"])
         item = selectors.cart_for(user=request.user).get(pk=pk)
         return Response(CartItemSerializer(item).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(summary="Take an item out of your cart", responses={204: None})
     def delete(self, request, pk):
         cart.cart_item_remove(user=request.user, item_pk=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -102,13 +114,14 @@ class ShippingOptionSerializer(serializers.ModelSerializer):
 class ShippingOptionListView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses=ShippingOptionSerializer(many=True))
+    @paginated_schema(ShippingOptionSerializer, summary="List a cooperative's shipping options")
     def get(self, request, slug):
         cooperative = market_selectors.cooperative_get_for(user=request.user, slug=slug)
         options = selectors.shipping_options_of(cooperative=cooperative)
         return paginated_response(request, self, options, ShippingOptionSerializer)
 
-    @extend_schema(request=ShippingOptionSerializer, responses={201: ShippingOptionSerializer})
+    @extend_schema(summary="Add a shipping option", request=ShippingOptionSerializer,
+                   responses={201: ShippingOptionSerializer})
     def post(self, request, slug):
         cooperative = market_selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(ShippingOptionSerializer, request.data)
@@ -176,11 +189,26 @@ class CheckoutOutputSerializer(serializers.ModelSerializer):
 
 class CheckoutView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = PER_CLIENT_AND_USER
+    throttle_scope = "checkout"
 
     @extend_schema(
+        summary="Check out: the cart (or the items given) becomes orders and one payment",
         request=CheckoutInputSerializer,
-        responses={201: CheckoutOutputSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", location="header", required=True)],
+        responses={
+            201: CheckoutOutputSerializer,
+            409: conflict_response("own_cooperative", "insufficient_stock", "not_available"),
+            422: error_response("The Idempotency-Key was used before with a different body."),
+            503: error_response(
+                "The card provider cannot be reached (`code`: payment_provider_unavailable); "
+                "the checkout is kept and the same key again answers 201 once it is back.",
+                "ServiceUnavailable",
+            ),
+        },
+        parameters=[OpenApiParameter(
+            "Idempotency-Key", location="header", required=True,
+            description="Any string up to 255 characters, made once per checkout attempt.",
+        )],
     )
     def post(self, request):
         key = idempotency_key_of(request, required=True)
@@ -233,6 +261,69 @@ class OrderSerializer(serializers.ModelSerializer):
         ]
 
 
+class OrderMonitoringEventSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    amount = serializers.IntegerField(allow_null=True)
+    at = serializers.DateTimeField()
+    actor = serializers.SerializerMethodField(help_text="buyer, cooperative, or null: the system")
+
+    def get_actor(self, event) -> str | None:
+        if event.actor_id is None:
+            return None
+        return "buyer" if event.actor_id == event.order.buyer_id else "cooperative"
+
+
+class OrderMonitoringSerializer(serializers.ModelSerializer):
+    """An order as a dinas officer sees it: the trade, not who bought it or where they live.
+
+    No buyer, no address, no tracking number (a courier's tracking page shows the
+    recipient), no free-text notes; the city stays, for monitoring by area.
+    """
+
+    cooperative = serializers.CharField(source="cooperative.slug")
+    cooperative_name = serializers.CharField(source="cooperative.name")
+    lines = OrderLineSerializer(many=True)
+    events = OrderMonitoringEventSerializer(many=True)
+    payment_status = serializers.CharField(source="checkout.payment.status", default=None)
+    shipping_city = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "number", "status", "cooperative", "cooperative_name", "lines", "subtotal",
+            "shipping_fee", "total", "payment_method", "payment_status", "shipping_method",
+            "shipping_city", "carrier", "created_at", "events",
+        ]
+
+    def get_shipping_city(self, order) -> str:
+        return order.shipping_address.get("city", "")
+
+
+def orders_as_seen_by(user, orders) -> list[dict]:
+    """Each order in full, or without its buyer's contact details (orders.policies decides)."""
+    orders = list(orders)
+    with_contact = buyer_contact_visible(user, orders)
+    return [
+        (OrderSerializer if order.pk in with_contact else OrderMonitoringSerializer)(order).data
+        for order in orders
+    ]
+
+
+def order_as_seen_by(user, order: Order) -> dict:
+    return orders_as_seen_by(user, [order])[0]
+
+
+# The schema of what order_as_seen_by() answers: one of the two.
+_ORDER_AS_SEEN = {
+    "component_name": "OrderAsSeen",
+    "serializers": [OrderSerializer, OrderMonitoringSerializer],
+    "resource_type_field_name": None,
+}
+ORDER_AS_SEEN = PolymorphicProxySerializer(**_ORDER_AS_SEEN)
+ORDER_AS_SEEN_LIST = PolymorphicProxySerializer(**_ORDER_AS_SEEN, many=True)
+
+
 class OrderListQuerySerializer(serializers.Serializer):
     cooperative = serializers.SlugField(required=False)
     status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
@@ -241,20 +332,25 @@ class OrderListQuerySerializer(serializers.Serializer):
 class OrderListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[OrderListQuerySerializer], responses=OrderSerializer(many=True))
+    @paginated_schema(
+        ORDER_AS_SEEN_LIST, parameters=[OrderListQuerySerializer],
+        summary="List your orders (or, as its staff, a cooperative's)",
+    )
     def get(self, request):
         filters = validated(OrderListQuerySerializer, request.query_params)
         orders = selectors.order_list_for(user=request.user, **filters)
-        return paginated_response(request, self, orders, OrderSerializer)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(orders, request, view=self)
+        return paginator.get_paginated_response(orders_as_seen_by(request.user, page))
 
 
 class OrderDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OrderSerializer)
+    @extend_schema(summary="Get an order and its timeline", responses=ORDER_AS_SEEN)
     def get(self, request, number):
         order = selectors.order_get_for(user=request.user, number=number)
-        return Response(OrderSerializer(order).data)
+        return Response(order_as_seen_by(request.user, order))
 
 
 class ShipInputSerializer(serializers.Serializer):
@@ -284,31 +380,32 @@ class OrderActionView(APIView):
     def act(self, **kwargs) -> Order:
         raise NotImplementedError
 
-    def options(self, request) -> dict:
+    def extra_arguments(self, request) -> dict:
         """What the action takes from the request besides its body."""
         return {}
 
     def post(self, request, number):
         order = selectors.order_get_for(user=request.user, number=number)
         data = validated(self.input_serializer, request.data)
-        self.act(order_pk=order.pk, actor=request.user, **data, **self.options(request))
+        self.act(order_pk=order.pk, actor=request.user, **data, **self.extra_arguments(request))
         order = selectors.order_get_for(user=request.user, number=number)
-        return Response(OrderSerializer(order).data)
+        return Response(order_as_seen_by(request.user, order))
 
 
-def _action_schema(input_serializer=EmptySerializer):
-    return extend_schema_view(
-        post=extend_schema(request=input_serializer, responses=OrderSerializer)
-    )
+def _action_schema(summary, input_serializer=EmptySerializer, conflicts=("invalid_transition",)):
+    return extend_schema_view(post=extend_schema(
+        summary=summary, request=input_serializer,
+        responses={200: OrderSerializer, 409: conflict_response(*conflicts)},
+    ))
 
 
-@_action_schema()
+@_action_schema("Accept an order (its cooperative's staff)")
 class OrderAcceptView(OrderActionView):
     def act(self, **kwargs):
         return lifecycle.order_accept(**kwargs)
 
 
-@_action_schema(ShipInputSerializer)
+@_action_schema("Ship an order, with its carrier and tracking number", ShipInputSerializer)
 class OrderShipView(OrderActionView):
     input_serializer = ShipInputSerializer
 
@@ -316,13 +413,16 @@ class OrderShipView(OrderActionView):
         return lifecycle.order_ship(**kwargs)
 
 
-@_action_schema()
+@_action_schema("Confirm an order delivered (its buyer)")
 class OrderDeliverView(OrderActionView):
     def act(self, **kwargs):
         return lifecycle.order_deliver(**kwargs)
 
 
-@_action_schema(CancelInputSerializer)
+@_action_schema(
+    "Cancel an order (stock returns; a paid order is refunded)", CancelInputSerializer,
+    conflicts=("invalid_transition", "conflict"),
+)
 class OrderCancelView(OrderActionView):
     input_serializer = CancelInputSerializer
 
@@ -331,8 +431,13 @@ class OrderCancelView(OrderActionView):
 
 
 @extend_schema_view(post=extend_schema(
-    request=RefundInputSerializer, responses=OrderSerializer,
-    parameters=[IDEMPOTENCY_KEY_OPTIONAL],
+    summary="Refund an order, in part or in full (owner, manager)",
+    request=RefundInputSerializer, parameters=[IDEMPOTENCY_KEY_OPTIONAL],
+    responses={
+        200: OrderSerializer,
+        409: conflict_response("invalid_transition", "conflict"),
+        422: error_response("The Idempotency-Key was used before with a different body."),
+    },
 ))
 class OrderRefundView(OrderActionView):
     input_serializer = RefundInputSerializer
@@ -340,5 +445,5 @@ class OrderRefundView(OrderActionView):
     def act(self, **kwargs):
         return lifecycle.order_refund(**kwargs)
 
-    def options(self, request) -> dict:
+    def extra_arguments(self, request) -> dict:
         return {"idempotency_key": idempotency_key_of(request)}

@@ -1,6 +1,9 @@
-"""Who may act on an order. Seeing an order at all is orders.selectors' rule."""
+"""Who may act on an order, and who sees its buyer. Seeing an order at all is
+orders.selectors' rule."""
 
-from market.models import User
+from collections.abc import Iterable
+
+from market.models import Membership, User
 from market.policies import is_cooperative_staff, is_platform_admin
 from orders.models import Order
 
@@ -25,3 +28,30 @@ def cancellable_statuses_for(user: User, order: Order) -> set[str]:
     if can_fulfil_order(user, order):
         statuses |= STAFF_CANCELLABLE
     return statuses
+
+
+def buyer_contact_visible(user: User, orders: Iterable[Order]) -> set[int]:
+    """The orders (primary keys) whose buyer the user may see: name, address, phone.
+
+    The buyer, the cooperative's staff and the platform admin. A dinas officer
+    sees the trade of their regions, not who bought what or where they live.
+    One query whatever the number of orders.
+    """
+    orders = list(orders)
+    if is_platform_admin(user):
+        return {order.pk for order in orders}
+    if not user.is_authenticated:
+        return set()
+    staff_of = set(
+        Membership.objects.filter(
+            user=user, cooperative_id__in={order.cooperative_id for order in orders}
+        ).values_list("cooperative_id", flat=True)
+    )
+    return {
+        order.pk for order in orders
+        if order.buyer_id == user.pk or order.cooperative_id in staff_of
+    }
+
+
+def can_see_buyer_contact(user: User, order: Order) -> bool:
+    return order.pk in buyer_contact_visible(user, [order])

@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from market.errors import DomainError
@@ -38,6 +40,17 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_select_related = ["buyer"]
     inlines = [RefundInline]
     actions = ["confirm_bank_transfers"]
+    # The proof is private: linked to its download view, which checks who asks.
+    exclude = ["proof"]
+    readonly_fields = ["proof_download"]
+
+    @admin.display(description=_("transfer proof"))
+    def proof_download(self, payment):
+        if not payment.proof:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("payment-proof", args=[payment.pk]), _("Download")
+        )
 
     @admin.action(description=_("Confirm the selected bank transfers as received"))
     def confirm_bank_transfers(self, request, queryset):

@@ -4,26 +4,41 @@ import json
 
 import stripe
 from django.conf import settings
+from django.http import FileResponse, HttpResponse
 from django.utils.decorators import method_decorator
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.models import MAX_PRICE
 from market import selectors as market_selectors
 from market.api_support import (
     IDEMPOTENCY_KEY_OPTIONAL,
+    PAGE_PARAMETERS,
     PageNumberPagination,
     idempotency_key_of,
     validated,
 )
 from market.errors import InvalidInput, NotFound
 from market.policies import can_manage_cooperative, ensure
+from market.schema import conflict_response, error_response
+from market.throttles import PER_CLIENT_AND_USER
 from payments import selectors, services
+from payments.proofs import CONTENT_TYPES as PROOF_CONTENT_TYPES
+from payments.proofs import proof_content_type
 from payments.providers.stripe import is_configured as stripe_is_configured
 from payments.webhooks import stripe_event_check, stripe_event_handle
 
@@ -44,7 +59,7 @@ class PaymentSerializer(serializers.Serializer):
 class PaymentDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=PaymentSerializer)
+    @extend_schema(summary="Get a payment of yours", responses=PaymentSerializer)
     def get(self, request, pk):
         return Response(PaymentSerializer(selectors.payment_get_for(user=request.user, pk=pk)).data)
 
@@ -53,9 +68,54 @@ class ProofUploadSerializer(serializers.Serializer):
     image = serializers.FileField()
 
 
+PROOF_MEDIA_TYPES = sorted(set(PROOF_CONTENT_TYPES.values()))
+
+
+class AnyAcceptNegotiation(DefaultContentNegotiation):
+    """A download answers whatever the client accepts; errors are still JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def proof_file_response(payment) -> HttpResponse:
+    """The stored proof as an attachment; behind nginx, an `X-Accel-Redirect` to it."""
+    name = payment.proof.name
+    content_type = proof_content_type(name)
+    filename = f"proof-{payment.pk}.{name.rsplit('.', 1)[-1]}"
+    prefix = settings.PRIVATE_MEDIA_ACCEL_REDIRECT
+    if prefix:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{name}"
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+    else:
+        response = FileResponse(
+            payment.proof.open("rb"), as_attachment=True, filename=filename,
+            content_type=content_type,
+        )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 class PaymentProofView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = PER_CLIENT_AND_USER
+    throttle_scope = "upload"
     parser_classes = [MultiPartParser, FormParser]
+    content_negotiation_class = AnyAcceptNegotiation
+
+    @extend_schema(
+        responses={
+            **{(200, media_type): OpenApiTypes.BINARY for media_type in PROOF_MEDIA_TYPES},
+            404: OpenApiResponse(description=_("No proof, or not the caller's to see.")),
+        },
+        description=_(
+            "The proof file as an attachment, to its buyer and platform finance staff."
+        ),
+    )
+    def get(self, request, pk):
+        return proof_file_response(selectors.payment_proof_get_for(user=request.user, pk=pk))
 
     @extend_schema(request=ProofUploadSerializer, responses=PaymentSerializer)
     def post(self, request, pk):
@@ -70,7 +130,10 @@ class PaymentProofView(APIView):
 class PaymentConfirmView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=PaymentSerializer)
+    @extend_schema(
+        summary="Confirm a bank transfer received (platform finance staff)", request=None,
+        responses={200: PaymentSerializer, 409: conflict_response("conflict")},
+    )
     def post(self, request, pk):
         payment = selectors.payment_get_for(user=request.user, pk=pk)
         payment = services.payment_confirm_transfer(actor=request.user, payment=payment)
@@ -84,7 +147,19 @@ class StripeWebhookView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=None, responses={200: None, 400: None, 404: None})
+    @extend_schema(
+        summary="Stripe's events (signed by Stripe)",
+        request={"application/json": {"type": "object", "description": "A Stripe event."}},
+        parameters=[OpenApiParameter(
+            "Stripe-Signature", location="header", description="Stripe's signature of the body."
+        )],
+        responses={
+            200: inline_serializer(
+                "StripeWebhookOutput", {"processed": serializers.BooleanField()}
+            ),
+            404: error_response("Stripe is not configured."),
+        },
+    )
     def post(self, request):
         # Unconfigured, nothing is signed: an empty secret would accept an empty signature.
         if not stripe_is_configured():
@@ -110,13 +185,15 @@ class LedgerEntrySerializer(serializers.Serializer):
     kind = serializers.CharField()
     amount = serializers.IntegerField()
     commission = serializers.IntegerField()
-    order = serializers.CharField(source="order.number", default=None)
+    order = serializers.CharField(source="order.number", default=None, allow_null=True)
 
 
 class LedgerView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        summary="A cooperative's ledger: balance and entries, one page at a time",
+        parameters=PAGE_PARAMETERS,
         responses=inline_serializer("Ledger", {
             "balance": serializers.IntegerField(),
             "commission_owed": serializers.IntegerField(),
@@ -146,7 +223,7 @@ class LedgerView(APIView):
 
 
 class PayoutSerializer(serializers.Serializer):
-    amount = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, max_value=MAX_PRICE * 1000)
     reference = serializers.CharField(max_length=100)
 
 
@@ -154,8 +231,13 @@ class PayoutView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=PayoutSerializer, responses={201: PayoutSerializer},
-        parameters=[IDEMPOTENCY_KEY_OPTIONAL],
+        summary="Pay a cooperative out (platform finance staff)",
+        request=PayoutSerializer, parameters=[IDEMPOTENCY_KEY_OPTIONAL],
+        responses={
+            201: PayoutSerializer,
+            409: conflict_response("conflict", description="More than the balance."),
+            422: error_response("The Idempotency-Key was used before with a different body."),
+        },
     )
     def post(self, request, slug):
         cooperative = market_selectors.cooperative_get_for(user=request.user, slug=slug)

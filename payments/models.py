@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from market.models import Cooperative, User
+from market.uploads import RandomFileName, private_storage
 from orders.models import Checkout, Order
 from payments.methods import PaymentMethod
 
@@ -32,7 +33,11 @@ class Payment(models.Model):
     # The provider's id of this payment (a Stripe PaymentIntent id).
     provider_reference = models.CharField(max_length=255, blank=True, db_index=True)
     client_secret = models.CharField(max_length=255, blank=True)
-    proof = models.ImageField(_("transfer proof"), upload_to="payments/proofs/", blank=True)
+    # The buyer's receipt (an image or a PDF), private: read only through the proof view.
+    proof = models.FileField(
+        _("transfer proof"), upload_to=RandomFileName("payments/proofs"),
+        storage=private_storage, blank=True,
+    )
     confirmed_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

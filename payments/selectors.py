@@ -6,6 +6,7 @@ from market.errors import NotFound
 from market.models import Cooperative, User
 from market.policies import is_finance_staff, is_platform_admin
 from payments.models import LedgerEntry, Payment
+from payments.policies import can_view_payment_proof
 
 
 def payment_get_for(*, user: User, pk: int) -> Payment:
@@ -15,6 +16,14 @@ def payment_get_for(*, user: User, pk: int) -> Payment:
         payments = payments.filter(buyer=user)
     payment = payments.filter(pk=pk).first()
     if payment is None:
+        raise NotFound()
+    return payment
+
+
+def payment_proof_get_for(*, user: User, pk: int) -> Payment:
+    """The payment whose proof the user may read; 404 when there is none or it is not theirs."""
+    payment = payment_get_for(user=user, pk=pk)
+    if not (can_view_payment_proof(user, payment) and payment.proof):
         raise NotFound()
     return payment
 

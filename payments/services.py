@@ -5,6 +5,7 @@ Every change of money state itself is made by payments.settlement.
 
 import datetime
 import logging
+from functools import partial
 
 import stripe
 from django.core.files.uploadedfile import UploadedFile
@@ -13,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.errors import Conflict, DomainError, InvalidInput
-from market.images import InvalidImage, image_clean
 from market.models import Cooperative, User
 from market.policies import ensure, is_finance_staff
 from payments import settlement
 from payments.methods import PaymentMethod
 from payments.models import Payment, Payout, Refund
+from payments.policies import can_upload_payment_proof
+from payments.proofs import InvalidProof, proof_clean
 from payments.providers import methods_available, provider_for
 
 logger = logging.getLogger(__name__)
@@ -68,21 +70,34 @@ def payment_amount_tell(*, payment_pk: int) -> None:
     provider_for(payment.method).amount_changed(payment)
 
 
+def _takes_proof(payment: Payment) -> bool:
+    return payment.method == PaymentMethod.BANK_TRANSFER and payment.status in (
+        Status.PENDING, Status.FAILED
+    )
+
+
 @transaction.atomic
 def payment_proof_upload(*, actor: User, payment: Payment, upload: UploadedFile) -> Payment:
-    """The buyer uploads the bank-transfer receipt for finance to check."""
-    ensure(payment.buyer_id == actor.pk)
-    payment = settlement.lock_payment(payment.pk)
-    if payment.method != PaymentMethod.BANK_TRANSFER or payment.status not in (
-        Status.PENDING, Status.FAILED
-    ):
+    """The buyer uploads the bank-transfer receipt for finance to check.
+
+    A new proof replaces the old one, whose file is deleted once the change is committed.
+    """
+    ensure(can_upload_payment_proof(actor, payment))
+    if not _takes_proof(payment):
         raise Conflict(_("Only a pending bank transfer takes a proof."))
+    # Checked (and an image decoded) before the payment is locked.
     try:
-        cleaned = image_clean(upload)
-    except InvalidImage as error:
+        cleaned = proof_clean(upload)
+    except InvalidProof as error:
         raise InvalidInput(fields={"image": str(error)}) from error
+    payment = settlement.lock_payment(payment.pk)
+    if not _takes_proof(payment):
+        raise Conflict(_("Only a pending bank transfer takes a proof."))
+    replaced = payment.proof.name
     payment.proof.save(cleaned.name, cleaned, save=False)
     payment.save(update_fields=["proof", "updated_at"])
+    if replaced:
+        transaction.on_commit(partial(payment.proof.storage.delete, replaced), robust=True)
     return payment
 
 

@@ -12,4 +12,5 @@ MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/pasar-test-media"))  #
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests run tasks in-process unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
-AUTH_THROTTLE_RATE = "10000/minute"  # tests that need the limit lower it themselves
+# Tests that need a limit lower it themselves.
+THROTTLE_RATES = {scope: "10000/minute" for scope in THROTTLE_RATES}  # noqa: F405

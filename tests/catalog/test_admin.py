@@ -139,9 +139,9 @@ def test_a_non_image_uploaded_in_the_admin_is_refused(admin_client, product, set
 
 
 def test_an_oversize_image_uploaded_in_the_admin_is_refused(
-    admin_client, product, settings, monkeypatch
+    admin_client, product, settings
 ):
-    monkeypatch.setattr("market.images.MAX_PIXELS", 50 * 50)
+    settings.IMAGE_MAX_PIXELS = 50 * 50
 
     response = admin_client.post(
         f"/admin/catalog/product/{product.pk}/change/",

@@ -1,12 +1,13 @@
 """Product photos: only real JPEG, PNG or WebP within limits, stored re-encoded; WebP thumbnails."""
 
 import io
+import re
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-import market.images
 from catalog.models import ProductImage
 from catalog.services import product_image_thumbnails_make
 from market.images import THUMBNAIL_SIZES
@@ -134,9 +135,9 @@ def test_a_missing_file_is_a_400_naming_image(user_client, staff, product):
     assert not ProductImage.objects.exists()
 
 
-def test_a_file_over_the_size_limit_is_a_400_naming_image(upload, settings, monkeypatch):
+def test_a_file_over_the_size_limit_is_a_400_naming_image(upload, settings):
     photo = image_upload("JPEG", size=(300, 200))
-    monkeypatch.setattr(market.images, "MAX_UPLOAD_BYTES", photo.size - 1)
+    settings.IMAGE_MAX_UPLOAD_BYTES = photo.size - 1
 
     response = upload(photo)
 
@@ -146,14 +147,14 @@ def test_a_file_over_the_size_limit_is_a_400_naming_image(upload, settings, monk
     assert stored_files(settings) == []
 
 
-def test_a_file_at_the_size_limit_is_accepted(upload, monkeypatch):
+def test_a_file_at_the_size_limit_is_accepted(upload, settings):
     photo = image_upload("JPEG", size=(300, 200))
-    monkeypatch.setattr(market.images, "MAX_UPLOAD_BYTES", photo.size)
+    settings.IMAGE_MAX_UPLOAD_BYTES = photo.size
     assert upload(photo).status_code == 201
 
 
-def test_an_image_over_the_pixel_limit_is_a_400_naming_image(upload, settings, monkeypatch):
-    monkeypatch.setattr(market.images, "MAX_PIXELS", 100 * 100)
+def test_an_image_over_the_pixel_limit_is_a_400_naming_image(upload, settings):
+    settings.IMAGE_MAX_PIXELS = 100 * 100
 
     response = upload(image_upload("PNG", size=(101, 100)))
 
@@ -167,8 +168,10 @@ def test_a_small_file_claiming_huge_dimensions_is_refused_before_decoding(upload
     """A decompression bomb: a PNG of a few hundred bytes claiming 8,000 × 8,000 pixels."""
     bomb = png_claiming(8_000, 8_000)
     assert len(bomb) < 1000
-    with Image.open(io.BytesIO(bomb)) as header_only:
-        assert header_only.size == (8_000, 8_000)
+    # Its header (IHDR: width, height) claims 64 megapixels.
+    assert (int.from_bytes(bomb[16:20], "big"), int.from_bytes(bomb[20:24], "big")) == (
+        8_000, 8_000
+    )
 
     response = upload(SimpleUploadedFile("bom.png", bomb, content_type="image/png"))
 
@@ -176,6 +179,77 @@ def test_a_small_file_claiming_huge_dimensions_is_refused_before_decoding(upload
     assert "image" in response.json()
     assert not ProductImage.objects.exists()
     assert stored_files(settings) == []
+
+
+def test_a_bomb_past_pillows_own_limit_is_a_400_quickly_never_a_500(upload, settings):
+    """20,000 × 20,000 claimed: past twice the limit Pillow itself refuses to open it."""
+    bomb = png_claiming(20_000, 20_000)
+    started = time.monotonic()
+
+    response = upload(SimpleUploadedFile("bom.png", bomb, content_type="image/png"))
+
+    assert time.monotonic() - started < 1
+    assert response.status_code == 400
+    assert "megapixel" in response.json()["image"][0]
+    assert stored_files(settings) == []
+
+
+def test_pillow_refuses_bombs_everywhere_in_the_process(settings):
+    assert Image.MAX_IMAGE_PIXELS == settings.IMAGE_MAX_PIXELS
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(io.BytesIO(png_claiming(20_000, 20_000)))
+
+
+def test_a_large_photo_is_stored_scaled_down_to_the_longest_side_allowed(upload, settings):
+    settings.IMAGE_MAX_SIDE = 1000
+
+    response = upload(image_upload("JPEG", size=(3000, 2000), exif=camera_exif()))
+
+    assert response.status_code == 201, response.json()
+    image = ProductImage.objects.get(pk=response.json()["id"])
+    with image.image.open("rb") as stored, Image.open(stored) as picture:
+        assert picture.format == "JPEG"
+        assert picture.size == (1000, 667)
+        assert not picture.getexif()
+
+
+def test_a_sideways_photo_scaled_down_is_stored_upright(upload, settings):
+    settings.IMAGE_MAX_SIDE = 500
+    exif = camera_exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+
+    response = upload(image_upload("JPEG", size=(1000, 800), exif=exif))
+
+    image = ProductImage.objects.get(pk=response.json()["id"])
+    with image.image.open("rb") as stored, Image.open(stored) as picture:
+        assert picture.size == (400, 500)
+
+
+# ---------------------------------------------------------------- names
+
+
+def test_a_photo_is_stored_under_a_random_name_in_its_product_folder(upload, product):
+    first = upload(image_upload("JPEG", size=(300, 200), name="IMG_20240101_rumah_saya.jpg"))
+    second = upload(image_upload("JPEG", size=(300, 200), name="IMG_20240101_rumah_saya.jpg"))
+
+    names = [ProductImage.objects.get(pk=r.json()["id"]).image.name for r in (first, second)]
+    for name in names:
+        assert re.fullmatch(rf"products/{product.pk}/[0-9a-f]{{32}}\.jpg", name)
+    assert names[0] != names[1]
+    assert first.json()["url"].endswith(names[0])  # still a public URL
+
+
+def test_a_cooperative_logo_is_stored_under_a_random_public_name(user_client, cooperative, owner):
+    response = user_client(owner).patch(
+        f"/api/v1/cooperatives/{cooperative.slug}/",
+        {"logo": image_upload("PNG", (200, 200), name="logo_koperasi_sejahtera.png")},
+        format="multipart",
+    )
+
+    assert response.status_code == 200, response.json()
+    cooperative.refresh_from_db()
+    assert re.fullmatch(r"cooperatives/logos/[0-9a-f]{32}\.png", cooperative.logo.name)
+    assert cooperative.logo.url.startswith("/media/cooperatives/logos/")
 
 
 # ---------------------------------------------------------------- thumbnails

@@ -1,5 +1,3 @@
-import uuid
-
 import pytest
 
 from market.models import User
@@ -35,11 +33,11 @@ def test_register_refuses_a_taken_email_and_a_weak_password(api):
 
 def test_token_is_issued_for_the_right_password_only(api):
     UserFactory(email="ani@example.com")
-    good = api.post("/api/v1/auth/token/", {"email": "ani@example.com",
+    good = api.post("/api/v1/auth/token/", {"email": "Ani@Example.com ",
                                             "password": "pass-word-123"})
     bad = api.post("/api/v1/auth/token/", {"email": "ani@example.com", "password": "nope"})
     assert good.status_code == 200
-    assert len(good.json()["token"]) == 40
+    assert set(good.json()) == {"token", "expires_at"}
     assert bad.status_code == 400
 
     me = api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {good.json()['token']}")
@@ -57,18 +55,8 @@ def test_me_lists_cooperative_roles_and_dinas_regions(user_client):
     body = user_client(officer.user).get("/api/v1/me/").json()
     assert body["cooperatives"] == [
         {"slug": membership.cooperative.slug, "name": membership.cooperative.name,
-         "role": "manager"}
+         "role": "manager", "membership_id": membership.pk}
     ]
     assert body["dinas_regions"] == ["61.07.06"]
 
 
-def test_token_requests_are_limited_per_client_address(api, settings):
-    settings.AUTH_THROTTLE_RATE = "3/minute"
-    address = f"127.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"  # fresh per run
-    UserFactory(email="ani@example.com")
-    answers = [
-        api.post("/api/v1/auth/token/", {"email": "ani@example.com", "password": "guess"},
-                 REMOTE_ADDR=address).status_code
-        for _ in range(4)
-    ]
-    assert answers == [400, 400, 400, 429]

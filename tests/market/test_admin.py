@@ -7,6 +7,7 @@ pytestmark = pytest.mark.django_db
 ADMIN_PAGES = [
     "/admin/market/user/", "/admin/market/region/", "/admin/market/cooperative/",
     "/admin/market/membership/", "/admin/market/dinasofficer/", "/admin/market/ratmeeting/",
+    "/admin/market/invitation/",
 ]
 
 

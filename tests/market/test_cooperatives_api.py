@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.db import IntegrityError, transaction
 from PIL import Image
 
 from market import services
@@ -71,6 +72,74 @@ def test_a_registered_nik_cannot_be_registered_again(user_client):
     assert response.status_code == 400
     assert "nik" in response.json()
     assert Cooperative.objects.count() == 1
+
+
+@pytest.mark.parametrize("holder_status", ["pending", "verified", "suspended"])
+def test_a_nik_held_by_a_cooperative_that_is_not_rejected_stays_taken(
+    user_client, holder_status
+):
+    CooperativeFactory(nik=NEW_COOPERATIVE["nik"], status=holder_status)
+    response = user_client(UserFactory()).post(
+        "/api/v1/cooperatives/", NEW_COOPERATIVE, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["nik"]
+    assert Cooperative.objects.count() == 1
+
+
+def test_a_rejected_registration_releases_its_nik_for_the_real_cooperative(
+    user_client, platform_admin
+):
+    # A stranger registers a real cooperative's NIK first; the dinas rejects it.
+    stranger_client = user_client(UserFactory())
+    squatted = stranger_client.post("/api/v1/cooperatives/", NEW_COOPERATIVE, format="json")
+    assert squatted.status_code == 201
+    real_owner = UserFactory()
+    blocked = user_client(real_owner).post(
+        "/api/v1/cooperatives/", NEW_COOPERATIVE, format="json"
+    )
+    assert blocked.status_code == 400
+    rejected = user_client(platform_admin).post(
+        f"/api/v1/cooperatives/{squatted.json()['slug']}/verify/",
+        {"decision": "rejected", "note": "NIK milik koperasi lain"}, format="json",
+    )
+    assert rejected.status_code == 200
+
+    registered = user_client(real_owner).post(
+        "/api/v1/cooperatives/", NEW_COOPERATIVE, format="json"
+    )
+
+    assert registered.status_code == 201
+    assert registered.json()["nik"] == NEW_COOPERATIVE["nik"]
+    assert Membership.objects.get(cooperative__slug=registered.json()["slug"]).user == real_owner
+    assert sorted(Cooperative.objects.values_list("status", flat=True)) == [
+        "pending", "rejected"
+    ]
+
+
+def test_the_database_refuses_two_cooperatives_holding_one_nik():
+    CooperativeFactory(nik=NEW_COOPERATIVE["nik"], status="rejected")
+    CooperativeFactory(nik=NEW_COOPERATIVE["nik"], status="rejected")
+    CooperativeFactory(nik=NEW_COOPERATIVE["nik"], status="pending")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CooperativeFactory(nik=NEW_COOPERATIVE["nik"], status="verified")
+    assert Cooperative.objects.count() == 3
+
+
+def test_a_rejected_cooperative_whose_nik_was_taken_meanwhile_cannot_be_verified(
+    user_client, platform_admin
+):
+    rejected = CooperativeFactory(nik=NEW_COOPERATIVE["nik"], status="rejected")
+    CooperativeFactory(nik=NEW_COOPERATIVE["nik"], status="pending")
+
+    response = user_client(platform_admin).post(
+        f"/api/v1/cooperatives/{rejected.slug}/verify/", {"decision": "verified"}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "nik_taken"
+    rejected.refresh_from_db()
+    assert rejected.status == "rejected"
 
 
 def test_the_public_list_shows_verified_cooperatives_only(api):
@@ -205,29 +274,6 @@ def test_a_platform_admin_may_verify_anywhere(user_client, platform_admin):
     )
     assert response.status_code == 200
     assert response.json()["status"] == "rejected"
-
-
-def test_the_owner_adds_an_existing_user_as_member(user_client, cooperative, owner):
-    newcomer = UserFactory(email="kasir@example.com")
-    url = f"/api/v1/cooperatives/{cooperative.slug}/members/"
-    response = user_client(owner).post(url, {"email": "KASIR@example.com", "role": "staff"})
-    assert response.status_code == 201
-    assert Membership.objects.get(user=newcomer).role == "staff"
-    listed = user_client(owner).get(url).json()["results"]
-    assert {m["email"] for m in listed} == {owner.email, newcomer.email}
-
-
-def test_members_refuse_unknown_users_duplicates_and_non_owners(
-    user_client, cooperative, owner, manager
-):
-    url = f"/api/v1/cooperatives/{cooperative.slug}/members/"
-    unknown = user_client(owner).post(url, {"email": "nobody@example.com", "role": "staff"})
-    duplicate = user_client(owner).post(url, {"email": manager.email, "role": "staff"})
-    by_manager = user_client(manager).post(url, {"email": UserFactory().email, "role": "staff"})
-    assert (unknown.status_code, duplicate.status_code, by_manager.status_code) == (400, 400, 403)
-    assert "email" in unknown.json()
-    assert user_client(manager).get(url).status_code == 403
-    assert Membership.objects.filter(cooperative=cooperative).count() == 2
 
 
 def test_rat_is_recorded_by_managers_and_read_by_staff_and_dinas(

@@ -7,6 +7,7 @@ import time_machine
 
 from orders.models import Order
 from tests.factories import (
+    SHIPPING_ADDRESS,
     CooperativeFactory,
     DinasOfficerFactory,
     MembershipFactory,
@@ -103,6 +104,107 @@ def test_a_dinas_officer_in_scope_reads_but_cannot_act(user_client, officer, ord
         response = client.post(f"{detail(order)}{action}/", body, format="json")
         assert response.status_code == 403, action
     assert unchanged(order) == before
+
+
+# ---------------------------------------------------------------- the buyer's contact details
+
+CONTACT_KEYS = {"buyer", "shipping_address", "tracking_number"}
+
+
+@pytest.fixture
+def shipped(cooperative, buyer):
+    """A shipped order: the buyer's details are everywhere an order can carry them."""
+    buyer.phone = "0856-4321-0987"
+    buyer.save(update_fields=["phone"])
+    variant = VariantFactory(product__cooperative=cooperative)
+    return order_placed(buyer=buyer, variant=variant, status=Status.SHIPPED)
+
+
+def buyer_traces(order: Order) -> list[str]:
+    """What would identify or reach the order's buyer."""
+    buyer = order.buyer
+    address = SHIPPING_ADDRESS
+    return [buyer.name, buyer.email, buyer.phone, address["name"], address["phone"],
+            address["line1"], address["postal_code"], order.tracking_number]
+
+
+def assert_without_contact(response, order: Order) -> dict:
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    record = body["results"][0] if "results" in body else body
+    assert not CONTACT_KEYS & set(record), record
+    assert all(trace and trace not in response.content.decode() for trace in buyer_traces(order))
+    return record
+
+
+def test_a_dinas_officer_reads_an_order_without_its_buyers_contact(user_client, officer, shipped):
+    record = assert_without_contact(user_client(officer).get(detail(shipped)), shipped)
+
+    assert (record["number"], record["status"], record["total"]) == (
+        shipped.number, "shipped", shipped.total)
+    assert record["shipping_city"] == "Bengkayang"
+    assert record["carrier"] == "JNE"
+    assert [line["quantity"] for line in record["lines"]] == [1]
+    assert [(event["status"], event["actor"]) for event in record["events"]] == [
+        ("pending_payment", "buyer"), ("paid", None), ("accepted", "cooperative"),
+        ("shipped", "cooperative")]
+
+
+def test_a_dinas_officer_lists_orders_without_their_buyers_contact(
+    user_client, officer, shipped
+):
+    client = user_client(officer)
+
+    response = client.get("/api/v1/orders/", {"cooperative": shipped.cooperative.slug})
+
+    assert_without_contact(response, shipped)
+    assert numbers(response) == [shipped.number]
+
+
+def test_a_cancelled_orders_reason_is_not_shown_to_a_dinas_officer(user_client, officer, order):
+    user_client(order.buyer).post(f"{detail(order)}cancel/", {"reason": "Hubungi 0811-000"},
+                                  format="json")
+
+    body = user_client(officer).get(detail(order)).content.decode()
+
+    assert "cancelled" in body
+    assert "0811-000" not in body
+
+
+@pytest.mark.parametrize("who", ["buyer", "staff", "platform_admin"])
+def test_the_buyer_staff_and_admin_see_the_buyers_contact(
+    request, user_client, shipped, who
+):
+    client = user_client(request.getfixturevalue(who))
+
+    body = client.get(detail(shipped)).json()
+
+    assert body["buyer"] == shipped.buyer.name
+    assert body["shipping_address"] == SHIPPING_ADDRESS
+    assert body["tracking_number"] == shipped.tracking_number
+
+
+def test_an_officer_who_is_also_the_cooperatives_staff_sees_the_contact(
+    user_client, officer, cooperative, shipped
+):
+    MembershipFactory(user=officer, cooperative=cooperative)
+
+    body = user_client(officer).get(detail(shipped)).json()
+
+    assert body["shipping_address"] == SHIPPING_ADDRESS
+
+
+def test_an_officer_sees_their_own_purchase_in_full_and_others_without_contact(
+    user_client, officer, cooperative, shipped
+):
+    own = order_placed(buyer=officer, variant=VariantFactory(product__cooperative=cooperative))
+
+    response = user_client(officer).get("/api/v1/orders/", {"cooperative": cooperative.slug})
+
+    by_number = {record["number"]: record for record in response.json()["results"]}
+    assert by_number[own.number]["buyer"] == officer.name
+    assert not CONTACT_KEYS & set(by_number[shipped.number])
+    assert shipped.buyer.name not in response.content.decode()
 
 
 def test_a_dinas_officer_elsewhere_does_not_see_the_order(user_client, order):

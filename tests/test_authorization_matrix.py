@@ -1,0 +1,410 @@
+"""Who may call what: every endpoint and method of the API, for every role, in one table.
+
+Each row names an endpoint (its path as the schema writes it, and a method), the
+object it is called on, a valid request, and the status every role gets, in the
+column order of ROLES. A valid request means an allowed role gets its success
+code; any other code in an allowed role's column is a business rule, named in the
+row's `why`. The world the rows act on is built once for the module; every case
+runs in a transaction that is rolled back, so each finds it as built (the paid
+order is still paid for every role that accepts it).
+
+A new endpoint, or a new method on one, fails test_the_table_covers_every_endpoint
+until it has its row here.
+"""
+
+import datetime
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from market.models import Cooperative, User
+from orders.models import CartItem, Order
+from tests.catalog.uploads import image_upload
+from tests.factories import (
+    SHIPPING_ADDRESS,
+    CooperativeFactory,
+    DinasOfficerFactory,
+    MembershipFactory,
+    ProductFactory,
+    ShippingOptionFactory,
+    UserFactory,
+    district,
+    order_placed,
+)
+
+ROLES = (
+    "anonymous",
+    "buyer",  # owns the orders, the cart item and the payment under test
+    "other_buyer",
+    "staff",  # staff of the cooperative under test
+    "other_staff",  # the owner of another cooperative
+    "owner",
+    "manager",
+    "officer",  # dinas officer whose regency contains the cooperative
+    "officer_elsewhere",  # dinas officer of another kecamatan
+    "finance",  # platform finance staff (payments.manage_finance)
+    "admin",  # platform admin (superuser)
+)
+PASSWORD = "pass-word-123"  # the factories' password
+DISTRICT = "61.07.04"
+ELSEWHERE = "61.07.06"
+
+
+# ---------------------------------------------------------------- the world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once; rolled back when the module is done, so other modules never see it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _world_build()
+        transaction.set_rollback(True)
+
+
+def _world_build() -> SimpleNamespace:
+    cooperative = CooperativeFactory(region=district(DISTRICT))
+    pending = CooperativeFactory(region=district(DISTRICT), status=Cooperative.Status.PENDING)
+    elsewhere = CooperativeFactory(region=district(ELSEWHERE))
+    roles = {
+        "buyer": UserFactory(email="pembeli@example.com"),
+        "other_buyer": UserFactory(),
+        "other_staff": MembershipFactory(cooperative=elsewhere, role="owner").user,
+        "officer": DinasOfficerFactory(regions=[district(DISTRICT).parent]).user,
+        "officer_elsewhere": DinasOfficerFactory(regions=[district(ELSEWHERE)]).user,
+        "finance": UserFactory(),
+        "admin": UserFactory(is_staff=True, is_superuser=True),
+    }
+    for role in ("owner", "manager", "staff"):
+        roles[role] = MembershipFactory(cooperative=cooperative, role=role).user
+        MembershipFactory(cooperative=pending, user=roles[role], role=role)
+    roles["finance"].user_permissions.add(
+        Permission.objects.get(content_type__app_label="payments", codename="manage_finance")
+    )
+    product = ProductFactory(cooperative=cooperative, variants=[{"price": 25_000, "stock": 100}])
+    variant = product.variants.get()
+    buyer = roles["buyer"]
+
+    def order(status: str) -> Order:
+        return order_placed(buyer=buyer, variant=variant, status=status, staff=roles["staff"])
+
+    unpaid = order(Order.Status.PENDING_PAYMENT)
+    order(Order.Status.COMPLETED)  # what the platform holds for the cooperative, to pay out
+    return SimpleNamespace(
+        users={role: User.objects.get(pk=user.pk) for role, user in roles.items()},
+        cooperative=cooperative,
+        pending=pending,
+        product=product,
+        variant=variant,
+        draft=ProductFactory(cooperative=cooperative, status="draft"),
+        shipping_option=ShippingOptionFactory(cooperative=cooperative),
+        cart_item=CartItem.objects.create(user=buyer, variant=variant, quantity=1),
+        paid=order(Order.Status.PAID),
+        accepted=order(Order.Status.ACCEPTED),
+        shipped=order(Order.Status.SHIPPED),
+        payment=unpaid.checkout.payment,  # a bank transfer waiting for its money
+        candidate=UserFactory(email="calon-staf@example.com"),
+    )
+
+
+# ---------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str  # as the OpenAPI schema writes it
+    codes: tuple[int, ...]  # one per role, in the order of ROLES
+    url: Callable[[SimpleNamespace], str] | None = None  # default: `path` itself
+    body: Callable[[SimpleNamespace], dict] | None = None
+    multipart: bool = False
+    headers: Callable[[], dict] | None = None
+    settings: dict = field(default_factory=dict)
+    label: str = ""  # tells rows of one endpoint apart
+    # (what, roles): the answer contains `what` exactly for these roles
+    sees: tuple[Callable[[SimpleNamespace], str], tuple[str, ...]] | None = None
+    why: str = ""  # the business rule behind a code that is neither success nor refusal
+
+
+def same(code: int) -> tuple[int, ...]:
+    return (code,) * len(ROLES)
+
+
+def logged_in(code: int) -> tuple[int, ...]:
+    return (401,) + (code,) * (len(ROLES) - 1)
+
+
+def order_url(which: str, action: str = "") -> Callable[[SimpleNamespace], str]:
+    suffix = f"{action}/" if action else ""
+    return lambda w: f"/api/v1/orders/{getattr(w, which).number}/{suffix}"
+
+
+def cooperative_url(which: str, tail: str = "") -> Callable[[SimpleNamespace], str]:
+    return lambda w: f"/api/v1/cooperatives/{getattr(w, which).slug}/{tail}"
+
+
+def new_key() -> dict:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+def yesterday() -> str:
+    return (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+
+
+COOPERATIVE_NEW = {
+    "name": "Koperasi Baru", "nik": "6107999999999999", "legal_number": "AHU-0000001.AH.01.26",
+    "kind": "produsen", "region": DISTRICT, "address": "Jl. Baru 1", "phone": "081200000001",
+}
+PRODUCT_NEW = {
+    "name": "Kopi Robusta", "category": "kopi-teh", "unit": "kg", "weight_grams": 250,
+    "status": "active", "variants": [{"sku": "MATRIX-1", "name": "1 kg", "price": 30_000,
+                                      "stock": 5}],
+}
+STRIPE_ON = {"STRIPE_SECRET_KEY": "sk_test_matrix", "STRIPE_WEBHOOK_SECRET": "whsec_matrix"}
+MANAGERS_ONLY = (401, 403, 403, 403, 403, 200, 200, 403, 403, 403, 200)
+ITS_STAFF = (401, 403, 403, 200, 403, 200, 200, 403, 403, 403, 200)
+FULFILMENT = (401, 403, 404, 200, 404, 200, 200, 403, 404, 404, 200)
+
+
+def created(codes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(201 if code == 200 else code for code in codes)
+
+
+def deleted(codes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(204 if code == 200 else code for code in codes)
+
+
+#      anonymous, buyer, other_buyer, staff, other_staff, owner, manager,
+#      officer, officer_elsewhere, finance, admin
+TABLE = [
+    # -------------------------------------------------------- accounts
+    Row("POST", "/api/v1/auth/register/", same(201),
+        body=lambda w: {"email": "baru@example.com", "password": "Rahasia-panjang-77",
+                        "name": "Orang Baru"}),
+    Row("POST", "/api/v1/auth/token/", same(200),
+        body=lambda w: {"email": w.users["buyer"].email, "password": PASSWORD}),
+    Row("GET", "/api/v1/me/", logged_in(200)),
+    # -------------------------------------------------------- regions, cooperatives
+    Row("GET", "/api/v1/regions/", same(200)),
+    Row("GET", "/api/v1/cooperatives/", same(200)),
+    Row("POST", "/api/v1/cooperatives/", logged_in(201), body=lambda w: COOPERATIVE_NEW),
+    Row("GET", "/api/v1/cooperatives/{slug}/", same(200), url=cooperative_url("cooperative"),
+        label="verified"),
+    Row("GET", "/api/v1/cooperatives/{slug}/",
+        (404, 404, 404, 200, 404, 200, 200, 200, 404, 200, 200),
+        url=cooperative_url("pending"), label="pending",
+        why="finance staff see every cooperative, to pay them out"),
+    Row("PATCH", "/api/v1/cooperatives/{slug}/", MANAGERS_ONLY,
+        url=cooperative_url("cooperative"), body=lambda w: {"description": "Kopi dari Ledo"}),
+    Row("POST", "/api/v1/cooperatives/{slug}/verify/",
+        (401, 404, 404, 403, 404, 403, 403, 200, 404, 403, 200),
+        url=cooperative_url("pending", "verify/"), body=lambda w: {"decision": "verified"}),
+    Row("GET", "/api/v1/cooperatives/{slug}/members/",
+        (401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200),
+        url=cooperative_url("cooperative", "members/")),
+    Row("POST", "/api/v1/cooperatives/{slug}/members/",
+        (401, 403, 403, 403, 403, 201, 403, 403, 403, 403, 201),
+        url=cooperative_url("cooperative", "members/"),
+        body=lambda w: {"email": w.candidate.email, "role": "staff"}),
+    Row("GET", "/api/v1/cooperatives/{slug}/rat/",
+        (401, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),
+        url=cooperative_url("cooperative", "rat/")),
+    Row("POST", "/api/v1/cooperatives/{slug}/rat/", created(MANAGERS_ONLY),
+        url=cooperative_url("cooperative", "rat/"),
+        body=lambda w: {"held_on": yesterday(), "attendance": 30, "members_total": 40}),
+    Row("GET", "/api/v1/cooperatives/{slug}/shipping-options/", same(200),
+        url=cooperative_url("cooperative", "shipping-options/")),
+    Row("POST", "/api/v1/cooperatives/{slug}/shipping-options/", created(MANAGERS_ONLY),
+        url=cooperative_url("cooperative", "shipping-options/"),
+        body=lambda w: {"name": "Ambil sendiri", "kind": "pickup", "fee": 0}),
+    # -------------------------------------------------------- catalog
+    Row("GET", "/api/v1/categories/", same(200)),
+    Row("GET", "/api/v1/products/", same(200)),
+    Row("POST", "/api/v1/products/", created(ITS_STAFF),
+        body=lambda w: {"cooperative": w.cooperative.slug, **PRODUCT_NEW}),
+    Row("GET", "/api/v1/products/{id}/", same(200),
+        url=lambda w: f"/api/v1/products/{w.product.pk}/", label="active"),
+    Row("GET", "/api/v1/products/{id}/",
+        (404, 404, 404, 200, 404, 200, 200, 404, 404, 404, 200),
+        url=lambda w: f"/api/v1/products/{w.draft.pk}/", label="draft"),
+    Row("PATCH", "/api/v1/products/{id}/", ITS_STAFF,
+        url=lambda w: f"/api/v1/products/{w.product.pk}/", body=lambda w: {"name": "Kopi Ledo"}),
+    Row("DELETE", "/api/v1/products/{id}/", deleted(ITS_STAFF),
+        url=lambda w: f"/api/v1/products/{w.product.pk}/"),
+    Row("POST", "/api/v1/products/{id}/variants/", created(ITS_STAFF),
+        url=lambda w: f"/api/v1/products/{w.product.pk}/variants/",
+        body=lambda w: {"sku": "MATRIX-2", "name": "500 g", "price": 15_000, "stock": 3}),
+    Row("POST", "/api/v1/products/{id}/images/", created(ITS_STAFF), multipart=True,
+        url=lambda w: f"/api/v1/products/{w.product.pk}/images/",
+        body=lambda w: {"image": image_upload(size=(64, 48))}),
+    Row("PATCH", "/api/v1/variants/{id}/", ITS_STAFF,
+        url=lambda w: f"/api/v1/variants/{w.variant.pk}/", body=lambda w: {"price": 26_000}),
+    # -------------------------------------------------------- cart, checkout
+    Row("GET", "/api/v1/cart/", logged_in(200)),
+    Row("POST", "/api/v1/cart/items/", logged_in(201),
+        body=lambda w: {"variant": w.variant.pk, "quantity": 1}),
+    Row("PATCH", "/api/v1/cart/items/{id}/",
+        (401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+        url=lambda w: f"/api/v1/cart/items/{w.cart_item.pk}/", body=lambda w: {"quantity": 2},
+        why="a cart is its owner's alone, the admin's 404 included"),
+    Row("DELETE", "/api/v1/cart/items/{id}/",
+        (401, 204, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+        url=lambda w: f"/api/v1/cart/items/{w.cart_item.pk}/",
+        why="a cart is its owner's alone, the admin's 404 included"),
+    Row("POST", "/api/v1/checkout/", (401, 201, 201, 409, 201, 409, 409, 201, 201, 201, 201),
+        headers=new_key,
+        body=lambda w: {"items": [{"variant": w.variant.pk, "quantity": 1}],
+                        "shipping_address": SHIPPING_ADDRESS, "payment_method": "bank_transfer"},
+        why="409 own_cooperative: its staff cannot buy from it"),
+    # -------------------------------------------------------- orders
+    Row("GET", "/api/v1/orders/", logged_in(200), label="own",
+        sees=(lambda w: w.paid.number, ("buyer",))),
+    Row("GET", "/api/v1/orders/", logged_in(200), label="a cooperative's",
+        url=lambda w: f"/api/v1/orders/?cooperative={w.cooperative.slug}",
+        sees=(lambda w: w.paid.number,
+              ("buyer", "staff", "owner", "manager", "officer", "admin")),
+        why="the buyer's own orders of the cooperative are theirs to list"),
+    Row("GET", "/api/v1/orders/{number}/",
+        (401, 200, 404, 200, 404, 200, 200, 200, 404, 404, 200), url=order_url("paid")),
+    Row("POST", "/api/v1/orders/{number}/accept/", FULFILMENT, url=order_url("paid", "accept")),
+    Row("POST", "/api/v1/orders/{number}/ship/", FULFILMENT, url=order_url("accepted", "ship"),
+        body=lambda w: {"carrier": "JNE", "tracking_number": "JNE-MATRIX"}),
+    Row("POST", "/api/v1/orders/{number}/deliver/",
+        (401, 200, 404, 403, 404, 403, 403, 403, 404, 404, 200),
+        url=order_url("shipped", "deliver")),
+    Row("POST", "/api/v1/orders/{number}/cancel/",
+        (401, 200, 404, 200, 404, 200, 200, 403, 404, 404, 200),
+        url=order_url("paid", "cancel"), body=lambda w: {"reason": "Stok habis"}),
+    Row("POST", "/api/v1/orders/{number}/refund/",
+        (401, 403, 404, 403, 404, 200, 200, 403, 404, 404, 200),
+        url=order_url("paid", "refund"), body=lambda w: {"amount": 1_000, "reason": "Rusak"}),
+    # -------------------------------------------------------- payments and money
+    Row("GET", "/api/v1/payments/{id}/", (401, 200, 404, 404, 404, 404, 404, 404, 404, 200, 200),
+        url=lambda w: f"/api/v1/payments/{w.payment.pk}/"),
+    Row("POST", "/api/v1/payments/{id}/proof/",
+        (401, 200, 404, 404, 404, 404, 404, 404, 404, 403, 403), multipart=True,
+        url=lambda w: f"/api/v1/payments/{w.payment.pk}/proof/",
+        body=lambda w: {"image": image_upload(size=(64, 48))},
+        why="admin 403: payments.services checks the buyer alone (API.md's admin rule says 200)"),
+    Row("POST", "/api/v1/payments/{id}/confirm/",
+        (401, 403, 404, 404, 404, 404, 404, 404, 404, 200, 200),
+        url=lambda w: f"/api/v1/payments/{w.payment.pk}/confirm/"),
+    Row("GET", "/api/v1/cooperatives/{slug}/ledger/", MANAGERS_ONLY,
+        url=cooperative_url("cooperative", "ledger/")),
+    Row("POST", "/api/v1/cooperatives/{slug}/payouts/",
+        (401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 201),
+        url=cooperative_url("cooperative", "payouts/"),
+        body=lambda w: {"amount": 1_000, "reference": "TRF-MATRIX"}),
+    # Signature-authenticated: no login of any kind gets anything done.
+    Row("POST", "/api/v1/payments/stripe/webhook/", same(404), label="stripe off",
+        body=lambda w: {"id": "evt_matrix", "type": "payment_intent.succeeded"}),
+    Row("POST", "/api/v1/payments/stripe/webhook/", same(400), label="bad signature",
+        settings=STRIPE_ON, headers=lambda: {"Stripe-Signature": "t=1,v1=00"},
+        body=lambda w: {"id": "evt_matrix", "type": "payment_intent.succeeded"}),
+    Row("POST", "/api/v1/payments/stripe/webhook/", same(400), label="no signature",
+        settings=STRIPE_ON,
+        body=lambda w: {"id": "evt_matrix", "type": "payment_intent.succeeded"}),
+    # -------------------------------------------------------- service
+    Row("GET", "/healthz", same(200)),
+    Row("GET", "/api/v1/schema/", same(200)),
+    Row("GET", "/api/v1/docs/", same(200)),
+]
+
+
+def _case_id(row: Row, role: str) -> str:
+    label = f"[{row.label}]" if row.label else ""
+    return f"{row.method} {row.path}{label} {role}"
+
+
+CASES = [
+    pytest.param(row, role, code, id=_case_id(row, role))
+    for row in TABLE
+    for role, code in zip(ROLES, row.codes, strict=True)
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("row", "role", "expected"), CASES)
+def test_the_role_gets_the_status_the_table_names(world, settings, row, role, expected):
+    for name, value in row.settings.items():
+        setattr(settings, name, value)
+    client = APIClient()
+    if role != "anonymous":
+        client.force_authenticate(world.users[role])
+    url = row.url(world) if row.url else row.path
+    body = row.body(world) if row.body else None
+    headers = row.headers() if row.headers else {}
+
+    if row.multipart:
+        send = getattr(client, row.method.lower())
+        response = send(url, body, format="multipart", headers=headers)
+    elif body is None:
+        response = client.generic(row.method, url, headers=headers)
+    else:
+        response = client.generic(row.method, url, json.dumps(body),
+                                  content_type="application/json", headers=headers)
+
+    assert response.status_code == expected, response.content[:500]
+    if row.sees:
+        what, roles = row.sees
+        assert (what(world) in response.content.decode()) == (role in roles)
+
+
+# ---------------------------------------------------------------- completeness
+
+
+def _route_to_schema_path(route: str) -> str:
+    """`orders/<str:number>/` as the schema writes it: `orders/{number}/` (a pk is an id)."""
+    def name(match: re.Match) -> str:
+        return "{id}" if match.group(1) == "pk" else f"{{{match.group(1)}}}"
+
+    return re.sub(r"<(?:\w+:)?(\w+)>", name, route)
+
+
+def _endpoints(patterns, prefix: str = "") -> set[tuple[str, str]]:
+    found = set()
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found |= _endpoints(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern) and hasattr(pattern.callback, "cls"):
+            view = pattern.callback.cls
+            for method in view.http_method_names:
+                if method not in ("head", "options", "trace") and hasattr(view, method):
+                    found.add(("/" + _route_to_schema_path(route), method.upper()))
+    return found
+
+
+def api_endpoints() -> set[tuple[str, str]]:
+    """Every (path, method) the URL conf serves under /api/, and /healthz."""
+    return {
+        (path, method) for path, method in _endpoints(get_resolver().url_patterns)
+        if path.startswith("/api/") or path == "/healthz"
+    }
+
+
+def test_the_table_covers_every_endpoint():
+    in_table = {(row.path, row.method) for row in TABLE}
+
+    assert sorted(api_endpoints() - in_table) == [], "endpoints without a row"
+    assert sorted(in_table - api_endpoints()) == [], "rows for endpoints that do not exist"
+
+
+def test_the_schema_describes_only_endpoints_of_the_table():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    described = {
+        (path, method.upper()) for path, operations in schema["paths"].items()
+        for method in operations
+    }
+
+    assert described <= {(row.path, row.method) for row in TABLE}
