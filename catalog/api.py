@@ -9,7 +9,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services
-from catalog.models import MAX_PRICE, MAX_STOCK, Category, Product, ProductImage, Variant
+from catalog.models import (
+    MAX_PRICE,
+    MAX_STOCK,
+    PRODUCT_DESCRIPTION_MAX_LENGTH,
+    Category,
+    Product,
+    ProductImage,
+    Variant,
+)
 from market.api_support import paginated_response, paginated_schema, validated
 from market.errors import InvalidInput
 from market.selectors import cooperatives_visible_to
@@ -121,19 +129,23 @@ class VariantInputSerializer(serializers.Serializer):
 class ProductCreateSerializer(serializers.Serializer):
     cooperative = serializers.SlugField()
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=PRODUCT_DESCRIPTION_MAX_LENGTH
+    )
     category = serializers.SlugField()
     unit = serializers.ChoiceField(choices=Product.Unit.choices, default=Product.Unit.PCS)
     weight_grams = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
     status = serializers.ChoiceField(
         choices=[Product.Status.DRAFT, Product.Status.ACTIVE], default=Product.Status.DRAFT
     )
-    variants = VariantInputSerializer(many=True, allow_empty=False)
+    variants = VariantInputSerializer(many=True, allow_empty=False, max_length=100)
 
 
 class ProductUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=PRODUCT_DESCRIPTION_MAX_LENGTH
+    )
     category = serializers.SlugField(required=False)
     unit = serializers.ChoiceField(choices=Product.Unit.choices, required=False)
     weight_grams = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)

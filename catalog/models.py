@@ -11,6 +11,7 @@ from market.uploads import random_file_name
 Rupiah = int
 MAX_PRICE: Rupiah = 1_000_000_000  # one billion rupiah: beyond any cooperative product
 MAX_STOCK = 1_000_000
+PRODUCT_DESCRIPTION_MAX_LENGTH = 5_000  # characters
 
 
 class Category(models.Model):
@@ -45,7 +46,10 @@ class Product(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    # Bounded so that one product can never overflow its search document (tsvector < 1 MB).
+    description = models.TextField(
+        _("description"), blank=True, max_length=PRODUCT_DESCRIPTION_MAX_LENGTH
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.PCS)
     weight_grams = models.PositiveIntegerField(_("weight (grams)"), default=0)

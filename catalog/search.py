@@ -13,6 +13,9 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Left
+
+from catalog.models import PRODUCT_DESCRIPTION_MAX_LENGTH
 
 SEARCH_CONFIG = "indonesian"
 
@@ -44,5 +47,7 @@ def product_search_refresh(products: QuerySet) -> None:
         return
     products.update(
         search_vector=SearchVector("name", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
+        # Left(): a description written before the length bound still indexes.
+        + SearchVector(Left("description", PRODUCT_DESCRIPTION_MAX_LENGTH), weight="B",
+                       config=SEARCH_CONFIG)
     )

@@ -6,8 +6,10 @@ from payments.models import Payment
 
 
 def can_upload_payment_proof(user: User, payment: Payment) -> bool:
-    """Only the buyer sends the receipt of their own transfer."""
-    return bool(user.is_authenticated and payment.buyer_id == user.pk)
+    """The buyer sends the receipt of their own transfer (a platform admin may too)."""
+    if not user.is_authenticated:
+        return False
+    return payment.buyer_id == user.pk or is_platform_admin(user)
 
 
 def can_view_payment_proof(user: User, payment: Payment) -> bool:
