@@ -153,11 +153,14 @@ class InvitationAnswerSerializer(serializers.Serializer):
     membership_id = serializers.IntegerField(allow_null=True)
 
 
+INVITATION_CONFLICTS = ("invitation_expired", "invitation_answered")
+
+
 class MyInvitationsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        responses=MyInvitationSerializer(many=True),
+    @paginated_schema(
+        MyInvitationSerializer,
         description=_(
             "The caller's pending, unexpired invitations to a cooperative's management, "
             "matched by the caller's e-mail."
@@ -173,7 +176,10 @@ class MyInvitationAcceptView(APIView):
 
     @extend_schema(
         request=None,
-        responses=InvitationAnswerSerializer,
+        responses={
+            200: InvitationAnswerSerializer,
+            409: conflict_response(*INVITATION_CONFLICTS),
+        },
         description=_(
             "The invitee joins with the invited role (someone already a member keeps their "
             "role). Another person's invitation is a 404; an expired one a 409 "
@@ -192,7 +198,10 @@ class MyInvitationDeclineView(APIView):
 
     @extend_schema(
         request=None,
-        responses=InvitationAnswerSerializer,
+        responses={
+            200: InvitationAnswerSerializer,
+            409: conflict_response(*INVITATION_CONFLICTS),
+        },
         description=_("The invitee declines; the same 404 and 409 answers as accepting."),
     )
     def post(self, request, pk):
@@ -391,6 +400,7 @@ class CooperativeInvitationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
 
+    @extend_schema_field(serializers.ChoiceField(choices=["invited", "expired"]))
     def get_status(self, invitation) -> str:
         return "expired" if invitation.is_expired(self.context["now"]) else "invited"
 
@@ -398,8 +408,8 @@ class CooperativeInvitationSerializer(serializers.Serializer):
 class CooperativeMembersView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        responses=MemberOutputSerializer(many=True),
+    @paginated_schema(
+        MemberOutputSerializer,
         description=_(
             "The members of the cooperative's management (owner only). Pending invitations "
             "are listed apart, at /cooperatives/{slug}/invitations/."
@@ -432,7 +442,7 @@ class CooperativeMemberDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={204: None},
+        responses={204: None, 409: conflict_response("last_owner")},
         description=_(
             "The owner removes a member, or a member leaves (their own membership id, as "
             "in /me/). The last owner cannot be removed or leave: 409 `last_owner`."
@@ -447,8 +457,8 @@ class CooperativeMemberDetailView(APIView):
 class CooperativeInvitationsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        responses=CooperativeInvitationSerializer(many=True),
+    @paginated_schema(
+        CooperativeInvitationSerializer,
         description=_("The cooperative's unanswered invitations, expired ones too (owner only)."),
     )
     def get(self, request, slug):
@@ -464,7 +474,7 @@ class CooperativeInvitationDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={204: None},
+        responses={204: None, 409: conflict_response("invitation_answered")},
         description=_(
             "The owner cancels a pending invitation; an answered one is a 409 "
             "`invitation_answered`."

@@ -44,7 +44,8 @@ def invitation_email_task(*, invitation_pk: int) -> int:
         "inviter": invitation.invited_by.name if invitation.invited_by else "Pasar Koperasi",
         "expires": f"{invitation.expires_at:%Y-%m-%d}",
     }
-    subject = _("Invitation to join %(cooperative)s on Pasar Koperasi") % params
+    # A name with a line break must not break the mail's headers.
+    subject = " ".join((_("Invitation to join %(cooperative)s on Pasar Koperasi") % params).split())
     intro = _("%(inviter)s invites you to help run %(cooperative)s as %(role)s.") % params
     invitations_url = settings.SITE_URL + reverse("me-invitations")
     if User.objects.filter(email__iexact=invitation.email).exists():

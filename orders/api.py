@@ -5,6 +5,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import serializers, status
@@ -274,13 +275,30 @@ class OrderMonitoringEventSerializer(serializers.Serializer):
         return "buyer" if event.actor_id == event.order.buyer_id else "cooperative"
 
 
+@extend_schema_field({"type": "string", "nullable": True, "description": "Withheld: null."})
+class WithheldField(serializers.Field):
+    """A field of the contract that this caller may not see: always null."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return None
+
+    def to_representation(self, value):
+        return None
+
+
 class OrderMonitoringSerializer(serializers.ModelSerializer):
     """An order as a dinas officer sees it: the trade, not who bought it or where they live.
 
     No buyer, no address, no tracking number (a courier's tracking page shows the
-    recipient), no free-text notes; the city stays, for monitoring by area.
+    recipient), no free-text notes; the city stays, for monitoring by area. The
+    contract's `buyer` and `tracking_number` keys stay, as null.
     """
 
+    buyer = WithheldField()
+    tracking_number = WithheldField()
     cooperative = serializers.CharField(source="cooperative.slug")
     cooperative_name = serializers.CharField(source="cooperative.name")
     lines = OrderLineSerializer(many=True)
@@ -291,9 +309,9 @@ class OrderMonitoringSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = [
-            "number", "status", "cooperative", "cooperative_name", "lines", "subtotal",
+            "number", "status", "cooperative", "cooperative_name", "buyer", "lines", "subtotal",
             "shipping_fee", "total", "payment_method", "payment_status", "shipping_method",
-            "shipping_city", "carrier", "created_at", "events",
+            "shipping_city", "carrier", "tracking_number", "created_at", "events",
         ]
 
     def get_shipping_city(self, order) -> str:

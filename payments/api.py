@@ -106,6 +106,7 @@ class PaymentProofView(APIView):
     content_negotiation_class = AnyAcceptNegotiation
 
     @extend_schema(
+        summary="Download the bank-transfer proof (its buyer, platform finance staff)",
         responses={
             **{(200, media_type): OpenApiTypes.BINARY for media_type in PROOF_MEDIA_TYPES},
             404: OpenApiResponse(description=_("No proof, or not the caller's to see.")),

@@ -50,7 +50,7 @@ def proof_clean(upload: UploadedFile) -> ContentFile:
 
 def proof_content_type(name: str) -> str:
     """The content type of a stored proof, from the extension its check gave it."""
-    return CONTENT_TYPES[name.rsplit(".", 1)[-1].lower()]
+    return CONTENT_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
 def _pdf_clean(upload: UploadedFile) -> ContentFile:

@@ -337,3 +337,15 @@ def test_an_overlong_id_is_not_a_server_error(user_client, cooperative, owner):
     assert client.delete(members_url(cooperative, huge)).status_code == 404
     assert client.delete(invitations_url(cooperative, huge)).status_code == 404
     assert client.post(f"/api/v1/me/invitations/{huge}/accept/").status_code == 404
+
+
+def test_a_line_break_in_the_cooperative_name_does_not_stop_the_invitation_mail(
+    user_client, django_capture_on_commit_callbacks
+):
+    cooperative = CooperativeFactory(name="Koperasi\nBcc: korban@example.com")
+    owner = MembershipFactory(cooperative=cooperative, role="owner").user
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(user_client(owner), cooperative, "x@example.com")
+    assert [m.to for m in mail.outbox] == [["x@example.com"]]
+    assert "\n" not in mail.outbox[0].subject
+    assert not mail.outbox[0].bcc

@@ -1,12 +1,18 @@
 """Bank-transfer proofs are private files: random names outside the public media, read
 only by the buyer and platform finance, checked by content, replaced without leftovers."""
 
+import importlib
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from market.uploads import PrivateFileSystemStorage
 from payments.models import Payment
@@ -412,3 +418,24 @@ def test_a_platform_admin_may_upload_a_proof_as_every_role_may(
     assert response.status_code == 200
     payment.refresh_from_db()
     assert payment.proof
+
+
+def test_proofs_from_before_are_moved_out_of_the_public_media(
+    payment, settings, django_capture_on_commit_callbacks
+):
+    """Migration 0004: an old proof in MEDIA_ROOT under the buyer's name becomes private."""
+    migration = importlib.import_module(
+        "payments.migrations.0004_proofs_move_to_private_storage"
+    )
+    old_name = default_storage.save("payments/proofs/bukti_transfer.png",
+                                    ContentFile(image_bytes("PNG", (50, 50))))
+    Payment.objects.filter(pk=payment.pk).update(proof=old_name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        migration.proofs_move_to_private(django_apps, SimpleNamespace(connection=connection))
+
+    payment.refresh_from_db()
+    assert RANDOM_PROOF_NAME.fullmatch(payment.proof.name)
+    assert payment.proof.name.endswith(".png")
+    assert stored_bytes(payment) == image_bytes("PNG", (50, 50))
+    assert public_files(settings) == []
