@@ -161,6 +161,7 @@ class MyInvitationsView(APIView):
 
     @paginated_schema(
         MyInvitationSerializer,
+        summary="Your pending invitations to a cooperative's staff",
         description=_(
             "The caller's pending, unexpired invitations to a cooperative's management, "
             "matched by the caller's e-mail."
@@ -175,6 +176,7 @@ class MyInvitationAcceptView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        summary="Accept an invitation (you join the cooperative's staff)",
         request=None,
         responses={
             200: InvitationAnswerSerializer,
@@ -197,6 +199,7 @@ class MyInvitationDeclineView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        summary="Decline an invitation",
         request=None,
         responses={
             200: InvitationAnswerSerializer,
@@ -223,25 +226,28 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level", "parent"]
 
 
+class RegionListQuerySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Region.Level.choices, required=False, allow_blank=True)
+    parent = serializers.CharField(
+        required=False, allow_blank=True, max_length=13,
+        help_text=_("Only the direct children of this code."),
+    )
+
+
 class RegionListView(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = RegionSerializer
     pagination_class = None
 
     @extend_schema(
-        summary="List the regions (not paginated)",
-        parameters=[
-            OpenApiParameter("level", enum=Region.Level.values),
-            OpenApiParameter("parent", description="Only the direct children of this code."),
-        ],
+        summary="List the regions (not paginated)", parameters=[RegionListQuerySerializer],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         return selectors.region_list(
-            level=self.request.query_params.get("level"),
-            parent=self.request.query_params.get("parent"),
+            **validated(RegionListQuerySerializer, self.request.query_params)
         )
 
 
@@ -410,6 +416,7 @@ class CooperativeMembersView(APIView):
 
     @paginated_schema(
         MemberOutputSerializer,
+        summary="List a cooperative's staff",
         description=_(
             "The members of the cooperative's management (owner only). Pending invitations "
             "are listed apart, at /cooperatives/{slug}/invitations/."
@@ -422,6 +429,7 @@ class CooperativeMembersView(APIView):
         return paginated_response(request, self, members, MemberOutputSerializer)
 
     @extend_schema(
+        summary="Invite someone to a cooperative's staff",
         request=MemberInputSerializer,
         responses={201: InvitationSentSerializer},
         description=_(
@@ -442,6 +450,7 @@ class CooperativeMemberDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        summary="Remove a member of the staff, or leave",
         responses={204: None, 409: conflict_response("last_owner")},
         description=_(
             "The owner removes a member, or a member leaves (their own membership id, as "
@@ -459,6 +468,7 @@ class CooperativeInvitationsView(APIView):
 
     @paginated_schema(
         CooperativeInvitationSerializer,
+        summary="List a cooperative's unanswered invitations",
         description=_("The cooperative's unanswered invitations, expired ones too (owner only)."),
     )
     def get(self, request, slug):
@@ -474,6 +484,7 @@ class CooperativeInvitationDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        summary="Cancel an invitation",
         responses={204: None, 409: conflict_response("invitation_answered")},
         description=_(
             "The owner cancels a pending invitation; an answered one is a 409 "

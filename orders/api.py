@@ -343,8 +343,11 @@ ORDER_AS_SEEN_LIST = PolymorphicProxySerializer(**_ORDER_AS_SEEN, many=True)
 
 
 class OrderListQuerySerializer(serializers.Serializer):
-    cooperative = serializers.SlugField(required=False)
-    status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+    # Blank is no filter, as a query string from a form has it.
+    cooperative = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    status = serializers.ChoiceField(
+        choices=Order.Status.choices, required=False, allow_blank=True
+    )
 
 
 class OrderListView(APIView):

@@ -118,7 +118,10 @@ class PaymentProofView(APIView):
     def get(self, request, pk):
         return proof_file_response(selectors.payment_proof_get_for(user=request.user, pk=pk))
 
-    @extend_schema(request=ProofUploadSerializer, responses=PaymentSerializer)
+    @extend_schema(
+        summary="Upload the bank-transfer proof (its buyer)", request=ProofUploadSerializer,
+        responses={200: PaymentSerializer, 409: conflict_response("conflict")},
+    )
     def post(self, request, pk):
         payment = selectors.payment_get_for(user=request.user, pk=pk)
         data = validated(ProofUploadSerializer, request.data)
