@@ -24,6 +24,9 @@ from market.policies import can_manage_members, can_view_private_cooperative, en
 from market.schema import conflict_response
 from market.throttles import PER_CLIENT, PER_CLIENT_AND_USER
 
+LONG_TEXT_MAX_LENGTH = 5_000  # free-text fields (descriptions, RAT notes), in characters
+
+
 # ---------------------------------------------------------------- accounts
 
 
@@ -285,8 +288,11 @@ class CooperativeCreateSerializer(serializers.ModelSerializer):
             "name", "nik", "legal_number", "kind", "region", "address", "phone", "email",
             "description", "members_count",
         ]
-        # Uniqueness is the service's to check, under its transaction.
-        extra_kwargs = {"nik": {"validators": [Cooperative._meta.get_field("nik").validators[0]]}}
+        extra_kwargs = {
+            # Uniqueness is the service's to check, under its transaction.
+            "nik": {"validators": [Cooperative._meta.get_field("nik").validators[0]]},
+            "description": {"max_length": LONG_TEXT_MAX_LENGTH},
+        }
 
 
 class CooperativeUpdateSerializer(serializers.ModelSerializer):
@@ -296,6 +302,7 @@ class CooperativeUpdateSerializer(serializers.ModelSerializer):
             "name", "legal_number", "kind", "address", "phone", "email", "description",
             "members_count", "logo",
         ]
+        extra_kwargs = {"description": {"max_length": LONG_TEXT_MAX_LENGTH}}
 
 
 class CooperativeListCreateView(APIView):
@@ -350,7 +357,7 @@ class CooperativeDetailView(APIView):
 
 class VerifyInputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=services.VERIFY_DECISIONS)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
 class CooperativeVerifyView(APIView):
@@ -502,6 +509,7 @@ class RatSerializer(serializers.ModelSerializer):
         model = RatMeeting
         fields = ["id", "held_on", "attendance", "members_total", "notes", "created_at"]
         read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"notes": {"max_length": LONG_TEXT_MAX_LENGTH}}
         validators: list = []  # the service checks one RAT per day, with a clear message
 
 

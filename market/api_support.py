@@ -20,8 +20,9 @@ from market.errors import DomainError, InvalidInput
 MAX_ID = 2**63 - 1  # the largest primary key; a bigger number must be a 400, not an overflow
 
 
+IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}
 IDEMPOTENCY_KEY_OPTIONAL = OpenApiParameter(
-    "Idempotency-Key", location="header", required=False,
+    "Idempotency-Key", IDEMPOTENCY_KEY_SCHEMA, location="header", required=False,
     description="Any string up to 255 characters: the same key answers the first result again.",
 )
 logger = logging.getLogger(__name__)

@@ -8,9 +8,14 @@ the bodies `market.api_support.exception_handler` writes; a view adds only its o
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import (
+    ResolvedComponent,
+    force_instance,
+    is_list_serializer,
+    is_serializer,
+)
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 from rest_framework.authentication import SessionAuthentication
 
 # The longest matching prefix of the path (after /api/v1) names the operation's tag.
@@ -129,6 +134,26 @@ class PasarAutoSchema(AutoSchema):
         if not matches:
             return super().get_tags()
         return [TAG_BY_PATH_PREFIX[max(matches, key=len)]]
+
+    def map_parsers(self) -> list[str]:
+        """JSON in; uploads as multipart/form-data (the contract), though DRF also reads forms."""
+        media_types = super().map_parsers()
+        serializer = force_instance(self.get_request_serializer())
+        takes_file = is_serializer(serializer) and not is_list_serializer(serializer) and any(
+            isinstance(field, serializers.FileField) for field in serializer.fields.values()
+        )
+        wanted = "multipart/form-data" if takes_file else "application/json"
+        return [wanted] if wanted in media_types else media_types
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # DRF makes a PATCH serializer partial only when the view asks (`partial=True`); ours
+        # validate the body as declared, so the schema must not make every field optional.
+        method = self.method
+        self.method = "PUT" if method == "PATCH" else method
+        try:
+            return super()._get_request_for_media_type(serializer, direction)
+        finally:
+            self.method = method
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)

@@ -17,6 +17,7 @@ from catalog.models import MAX_PRICE, MAX_STOCK
 from market import selectors as market_selectors
 from market.api_support import (
     IDEMPOTENCY_KEY_OPTIONAL,
+    IDEMPOTENCY_KEY_SCHEMA,
     MAX_ID,
     PageNumberPagination,
     idempotency_key_of,
@@ -207,7 +208,7 @@ class CheckoutView(APIView):
             ),
         },
         parameters=[OpenApiParameter(
-            "Idempotency-Key", location="header", required=True,
+            "Idempotency-Key", IDEMPOTENCY_KEY_SCHEMA, location="header", required=True,
             description="Any string up to 255 characters, made once per checkout attempt.",
         )],
     )

@@ -128,3 +128,13 @@ def test_the_docs_page_runs_under_the_policy(client):
     page = client.get("/api/v1/docs/")
     assert page.status_code == 200
     assert b"<script>" not in page.content  # the split view loads its script from 'self'
+
+
+def test_a_cooperative_profile_text_beyond_the_bound_is_a_400(user_client):
+    owner = MembershipFactory(role="owner")
+    response = user_client(owner.user).patch(
+        f"/api/v1/cooperatives/{owner.cooperative.slug}/",
+        {"description": "x" * 5_001}, format="json",
+    )
+    assert response.status_code == 400
+    assert "description" in response.json()
