@@ -59,6 +59,7 @@ class Event(models.Model):
         MEMBER_JOINED = "member_joined", _("member joined")
         MEMBER_REMOVED = "member_removed", _("member removed")
         MEMBER_LEFT = "member_left", _("member left")
+        MEMBER_ROLE_CHANGED = "member_role_changed", _("member's role changed")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)

@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,8 +21,9 @@ from rest_framework.views import APIView
 from market import selectors, services
 from market.api_support import paginated_response, paginated_schema, validated
 from market.models import Cooperative, Membership, RatMeeting, Region
+from market.parsers import JSONParser
 from market.policies import can_manage_members, can_view_private_cooperative, ensure
-from market.schema import conflict_response
+from market.schema import conflict_response, error_response
 from market.throttles import PER_CLIENT, PER_CLIENT_AND_USER
 
 LONG_TEXT_MAX_LENGTH = 5_000  # free-text fields (descriptions, RAT notes), in characters
@@ -93,6 +95,65 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class VerifyEmailInputSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        max_length=1000, help_text=_("The `token` of the link mailed to the address."),
+    )
+
+
+class VerifyEmailOutputSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    verified_at = serializers.DateTimeField(source="email_verified_at")
+
+
+class VerifyEmailView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = PER_CLIENT
+    throttle_scope = "verify"
+
+    @extend_schema(
+        summary="Verify your e-mail address with the token mailed to it",
+        request=VerifyEmailInputSerializer, responses=VerifyEmailOutputSerializer,
+        description=_(
+            "The token comes in the link mailed at sign-up (or sent again). It works once, "
+            "for the address it was mailed to, for a few days (EMAIL_VERIFICATION_MAX_AGE_DAYS, "
+            "3 unless configured); otherwise a 400 naming `token`."
+        ),
+    )
+    def post(self, request):
+        data = validated(VerifyEmailInputSerializer, request.data)
+        user = services.user_email_verify(token=data["token"])
+        return Response(VerifyEmailOutputSerializer(user).data)
+
+
+class VerifyEmailResendOutputSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    sent = serializers.BooleanField(
+        help_text=_("False when the address is verified already (then nothing is sent).")
+    )
+
+
+class VerifyEmailResendView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = PER_CLIENT_AND_USER
+    throttle_scope = "verify_resend"
+
+    @extend_schema(
+        summary="Mail a new link to verify your e-mail address",
+        request=None, responses={202: VerifyEmailResendOutputSerializer},
+        description=_(
+            "Mails a new verification link to the caller's address (the earlier ones keep "
+            "working until they expire). An address already verified gets nothing."
+        ),
+    )
+    def post(self, request):
+        sent = services.user_email_verification_send(user=request.user)
+        answer = {"email": request.user.email, "sent": sent}
+        return Response(VerifyEmailResendOutputSerializer(answer).data,
+                        status=status.HTTP_202_ACCEPTED)
+
+
 class MeCooperativeSerializer(serializers.Serializer):
     slug = serializers.CharField(source="cooperative.slug")
     name = serializers.CharField(source="cooperative.name")
@@ -105,6 +166,9 @@ class MeCooperativeSerializer(serializers.Serializer):
 class MeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
+    email_verified = serializers.BooleanField(
+        help_text=_("Whether the address is verified; invitations need a verified one."),
+    )
     name = serializers.CharField()
     phone = serializers.CharField()
     cooperatives = MeCooperativeSerializer(many=True)
@@ -121,6 +185,7 @@ class MeView(APIView):
         payload = {
             "id": user.pk,
             "email": user.email,
+            "email_verified": user.email_verified,
             "name": user.name,
             "phone": user.phone,
             "cooperatives": selectors.user_cooperatives(user=user),
@@ -157,6 +222,9 @@ class InvitationAnswerSerializer(serializers.Serializer):
 
 
 INVITATION_CONFLICTS = ("invitation_expired", "invitation_answered")
+EMAIL_UNVERIFIED = error_response(
+    _("Logged in, but the e-mail address is not verified yet: `code` `email_unverified`.")
+)
 
 
 class MyInvitationsView(APIView):
@@ -167,7 +235,9 @@ class MyInvitationsView(APIView):
         summary="Your pending invitations to a cooperative's staff",
         description=_(
             "The caller's pending, unexpired invitations to a cooperative's management, "
-            "matched by the caller's e-mail."
+            "matched by the caller's e-mail. Empty until that address is verified "
+            "(`email_verified` in /me/; POST /auth/verify-email/): an unproven address "
+            "sees nothing of what waits for it."
         ),
     )
     def get(self, request):
@@ -183,11 +253,13 @@ class MyInvitationAcceptView(APIView):
         request=None,
         responses={
             200: InvitationAnswerSerializer,
+            403: EMAIL_UNVERIFIED,
             409: conflict_response(*INVITATION_CONFLICTS),
         },
         description=_(
             "The invitee joins with the invited role (someone already a member keeps their "
-            "role). Another person's invitation is a 404; an expired one a 409 "
+            "role). A caller whose e-mail is not verified is a 403 `email_unverified`, "
+            "whatever the id. Another person's invitation is a 404; an expired one a 409 "
             "`invitation_expired`, an answered or cancelled one a 409 `invitation_answered`."
         ),
     )
@@ -206,9 +278,10 @@ class MyInvitationDeclineView(APIView):
         request=None,
         responses={
             200: InvitationAnswerSerializer,
+            403: EMAIL_UNVERIFIED,
             409: conflict_response(*INVITATION_CONFLICTS),
         },
-        description=_("The invitee declines; the same 404 and 409 answers as accepting."),
+        description=_("The invitee declines; the same 403, 404 and 409 answers as accepting."),
     )
     def post(self, request, pk):
         invitation = services.invitation_decline(actor=request.user, invitation_pk=pk)
@@ -300,9 +373,13 @@ class CooperativeUpdateSerializer(serializers.ModelSerializer):
         model = Cooperative
         fields = [
             "name", "legal_number", "kind", "address", "phone", "email", "description",
-            "members_count", "logo",
+            "members_count",
         ]
-        extra_kwargs = {"description": {"max_length": LONG_TEXT_MAX_LENGTH}}
+        # A PATCH names only what changes.
+        extra_kwargs = {
+            **dict.fromkeys(fields, {"required": False}),
+            "description": {"max_length": LONG_TEXT_MAX_LENGTH, "required": False},
+        }
 
 
 class CooperativeListCreateView(APIView):
@@ -331,19 +408,19 @@ class CooperativeListCreateView(APIView):
         cooperative = services.cooperative_register(owner=request.user, **data)
         cooperative = selectors.cooperative_get_for(user=request.user, slug=cooperative.slug)
         return Response(
-            CooperativeDetailSerializer(cooperative).data, status=status.HTTP_201_CREATED
+            CooperativeDetailSerializer(cooperative, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
 class CooperativeDetailView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
-    throttle_classes = PER_CLIENT_AND_USER
-    throttle_scope = "upload"  # the profile takes a logo
+    parser_classes = [JSONParser]  # the logo has its own upload (CooperativeLogoView)
 
     @extend_schema(summary="Get a cooperative's profile", responses=CooperativeDetailSerializer)
     def get(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
-        return Response(CooperativeDetailSerializer(cooperative).data)
+        return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
 
     @extend_schema(summary="Change a cooperative's profile", request=CooperativeUpdateSerializer,
                    responses=CooperativeDetailSerializer)
@@ -352,7 +429,27 @@ class CooperativeDetailView(APIView):
         data = validated(CooperativeUpdateSerializer, request.data, partial=True)
         services.cooperative_update(actor=request.user, cooperative=cooperative, **data)
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
-        return Response(CooperativeDetailSerializer(cooperative).data)
+        return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
+
+
+class LogoUploadSerializer(serializers.Serializer):
+    logo = serializers.ImageField()
+
+
+class CooperativeLogoView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser]
+    throttle_classes = PER_CLIENT_AND_USER
+    throttle_scope = "upload"  # decoding an image costs CPU and memory in the web worker
+
+    @extend_schema(summary="Replace a cooperative's logo", request=LogoUploadSerializer,
+                   responses=CooperativeDetailSerializer)
+    def put(self, request, slug):
+        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
+        data = validated(LogoUploadSerializer, request.data)
+        services.cooperative_update(actor=request.user, cooperative=cooperative, **data)
+        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
+        return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
 
 
 class VerifyInputSerializer(serializers.Serializer):
@@ -372,7 +469,7 @@ class CooperativeVerifyView(APIView):
         data = validated(VerifyInputSerializer, request.data)
         services.cooperative_verify(actor=request.user, cooperative=cooperative, **data)
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
-        return Response(CooperativeDetailSerializer(cooperative).data)
+        return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
 
 
 class MemberInputSerializer(serializers.Serializer):
@@ -420,6 +517,8 @@ class CooperativeInvitationSerializer(serializers.Serializer):
 
 class CooperativeMembersView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = PER_CLIENT_AND_USER  # counts invitations (writes) only
+    throttle_scope = "invite"
 
     @paginated_schema(
         MemberOutputSerializer,
@@ -438,12 +537,14 @@ class CooperativeMembersView(APIView):
     @extend_schema(
         summary="Invite someone to a cooperative's staff",
         request=MemberInputSerializer,
-        responses={201: InvitationSentSerializer},
+        responses={201: InvitationSentSerializer, 409: conflict_response("cooperative_not_active")},
         description=_(
             "Invite an e-mail address (owner only). The answer is the same whether or not the "
             "address has an account; the invitee gets an e-mail and becomes a member only by "
-            "accepting. Inviting a pending address again renews its invitation (same id). "
-            "An address that is already a member is a 400."
+            "accepting (with a verified address). Inviting a pending address again renews its "
+            "invitation (same id). An address that is already a member is a 400; a rejected "
+            "or suspended cooperative cannot invite: 409 `cooperative_not_active`. Invitations "
+            "are rate-limited per account and per client (429)."
         ),
     )
     def post(self, request, slug):

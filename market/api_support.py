@@ -40,6 +40,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    last_page_strings = ()  # `?page=` is a number
+
+    def get_page_number(self, request, paginator):
+        number = request.query_params.get(self.page_query_param)
+        if number is None:
+            return 1
+        if not number:
+            raise InvalidInput(fields={self.page_query_param: _("A whole number from 1.")})
+        return number  # a page that does not exist is DRF's 404
 
     def get_page_size(self, request) -> int:
         """`?page_size=` from 1 up (more than 100 gives 100); anything else is a 400."""

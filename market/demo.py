@@ -149,8 +149,10 @@ def _rat_day(today: datetime.date, rng: random.Random) -> datetime.date:
 
 
 def demo_user(email: str, name: str, **flags) -> User:
+    # Demo accounts are made on the server, not signed up for: their addresses count as verified.
     user, _created = User.objects.get_or_create(
-        email=email, defaults={"name": name, "password": demo_password_hash(), **flags}
+        email=email, defaults={"name": name, "password": demo_password_hash(),
+                               "email_verified_at": timezone.now(), **flags}
     )
     return user
 

@@ -66,6 +66,19 @@ class InvitationAnswered(Conflict):
     default_message = _("This invitation has already been answered or cancelled.")
 
 
+class CooperativeNotActive(Conflict):
+    code = "cooperative_not_active"
+    default_message = _("A rejected or suspended cooperative cannot invite anyone.")
+
+
+class EmailUnverified(NotAllowed):
+    code = "email_unverified"
+    default_message = _(
+        "Verify your e-mail address first: follow the link we mailed to it "
+        "(POST /api/v1/auth/verify-email/resend/ sends a new one)."
+    )
+
+
 class NikTaken(Conflict):
     code = "nik_taken"
     default_message = _("Another cooperative that is not rejected holds this NIK.")

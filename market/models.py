@@ -30,6 +30,8 @@ class UserManager(BaseUserManager):
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
         fields.update(is_staff=True, is_superuser=True)
+        # Made by the operator on the server (`createsuperuser`), not by signing up.
+        fields.setdefault("email_verified_at", timezone.now())
         return self._create_user(email, password, **fields)
 
 
@@ -42,6 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("admin site access"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # When the owner of `email` followed the link mailed to it; null: not (yet) proven.
+    # Invitations are matched by e-mail, so only a verified address may see or answer them.
+    email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -56,11 +61,30 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._email_as_loaded = user.__dict__.get("email")
+        return user
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
     def save(self, *args, **kwargs):
         # A new password ends every API token (sessions end by Django's own session hash),
         # however it was set: the admin, a page, `manage.py changepassword`.
         password_changed = self._password is not None and self.pk is not None
+        # A new address is unproven until its owner follows a link mailed to it, however
+        # it was set; the new address is in no verification link sent so far.
+        loaded_email = getattr(self, "_email_as_loaded", None)
+        if self.pk is not None and loaded_email is not None and self.email != loaded_email:
+            self.email_verified_at = None
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "email_verified_at"}
         super().save(*args, **kwargs)
+        self._email_as_loaded = self.email
         if password_changed:
             self.auth_token_set.all().delete()
 

@@ -67,9 +67,18 @@ def can_remove_member(user: User, membership: Membership) -> bool:
     ) or can_manage_members(user, membership.cooperative)
 
 
+def has_verified_email(user: User) -> bool:
+    """The user proved they own their e-mail address (followed the link mailed to it)."""
+    return bool(user.is_authenticated and user.email_verified_at is not None)
+
+
 def is_invitee(user: User, invitation: Invitation) -> bool:
-    """The invitation was sent to the user's e-mail address (matched case-insensitively)."""
-    return bool(user.is_authenticated and invitation.email == user.email.lower())
+    """The invitation was sent to the user's verified e-mail address (any case).
+
+    An address nobody proved to own matches nothing: whoever signs up first with an
+    invited address must not become the invitee.
+    """
+    return has_verified_email(user) and invitation.email == user.email.lower()
 
 
 def can_verify_cooperative(user: User, cooperative: Cooperative) -> bool:

@@ -135,6 +135,14 @@ class PasarAutoSchema(AutoSchema):
             return super().get_tags()
         return [TAG_BY_PATH_PREFIX[max(matches, key=len)]]
 
+    def get_operation_id(self) -> str:
+        # A list answered by paginated_response has an envelope serializer, not a many=True one.
+        operation_id = super().get_operation_id()
+        response = force_instance(self.get_response_serializers())
+        if self.method == "GET" and type(response).__name__.startswith("Paginated"):
+            return operation_id.removesuffix("_retrieve") + "_list"
+        return operation_id
+
     def map_parsers(self) -> list[str]:
         """JSON in; uploads as multipart/form-data (the contract), though DRF also reads forms."""
         media_types = super().map_parsers()

@@ -6,7 +6,12 @@ from django.db.models import Count, Q, QuerySet
 
 from market.errors import NotFound
 from market.models import Cooperative, Invitation, Membership, RatMeeting, Region, User
-from market.policies import is_finance_staff, is_platform_admin, officer_scope_q
+from market.policies import (
+    has_verified_email,
+    is_finance_staff,
+    is_platform_admin,
+    officer_scope_q,
+)
 
 
 def region_list(*, level: str | None = None, parent: str | None = None) -> QuerySet[Region]:
@@ -70,7 +75,13 @@ def invitation_list_pending(*, cooperative: Cooperative) -> QuerySet[Invitation]
 
 
 def invitation_list_for(*, user: User, now: datetime.datetime) -> QuerySet[Invitation]:
-    """The user's pending, unexpired invitations, matched by e-mail (stored lower-case)."""
+    """The user's pending, unexpired invitations, matched by e-mail (stored lower-case).
+
+    None until the user verified their address: an empty list says nothing about
+    what waits for it.
+    """
+    if not has_verified_email(user):
+        return Invitation.objects.none()
     return (
         Invitation.objects.filter(
             email=user.email.lower(), status=Invitation.Status.PENDING, expires_at__gt=now

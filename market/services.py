@@ -18,6 +18,8 @@ from events.models import Event
 from events.outbox import outbox_enqueue
 from events.record import event_record
 from market.errors import (
+    CooperativeNotActive,
+    EmailUnverified,
     InvalidInput,
     InvitationAnswered,
     InvitationExpired,
@@ -34,12 +36,18 @@ from market.policies import (
     can_remove_member,
     can_verify_cooperative,
     ensure,
+    has_verified_email,
     is_cooperative_staff,
     is_invitee,
 )
 from market.slugs import save_with_unique_slug, unique_slug
-from market.tasks import cooperative_decision_email_task, invitation_email_task
+from market.tasks import (
+    cooperative_decision_email_task,
+    email_verification_email_task,
+    invitation_email_task,
+)
 from market.throttles import lockout_seconds
+from market.tokens import email_verification_payload
 
 COOPERATIVE_PROFILE_FIELDS = frozenset(
     {"name", "legal_number", "kind", "address", "phone", "email", "description",
@@ -47,8 +55,9 @@ COOPERATIVE_PROFILE_FIELDS = frozenset(
 )
 
 
+@transaction.atomic
 def user_register(*, email: str, password: str, name: str, phone: str = "") -> User:
-    """Anyone signs up with e-mail and password."""
+    """Anyone signs up with e-mail and password; a link to verify the address is mailed."""
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise InvalidInput(fields={"email": _("A user with this e-mail already exists.")})
@@ -58,11 +67,46 @@ def user_register(*, email: str, password: str, name: str, phone: str = "") -> U
     except ValidationError as error:
         raise InvalidInput(fields={"password": error.messages}) from error
     try:
-        return User.objects.create_user(email=email, password=password, name=name, phone=phone)
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=password, name=name, phone=phone
+            )
     except IntegrityError as error:  # a concurrent sign-up with the same e-mail
         raise InvalidInput(
             fields={"email": _("A user with this e-mail already exists.")}
         ) from error
+    outbox_enqueue(email_verification_email_task, user_pk=user.pk)
+    return user
+
+
+@transaction.atomic
+def user_email_verification_send(*, user: User) -> bool:
+    """The user asks for a new verification link; False (nothing sent) when already verified."""
+    if user.email_verified_at is not None:
+        return False
+    outbox_enqueue(email_verification_email_task, user_pk=user.pk)
+    return True
+
+
+@transaction.atomic
+def user_email_verify(*, token: str, now: datetime.datetime | None = None) -> User:
+    """Whoever holds the link mailed to an address proves the address is the account's.
+
+    A token works once, for the address it was mailed to, until it expires.
+    """
+    invalid = InvalidInput(
+        fields={"token": _("This link is invalid, used or expired; ask for a new one.")}
+    )
+    payload = email_verification_payload(token)
+    if payload is None:
+        raise invalid
+    user_pk, email = payload
+    user = User.objects.select_for_update().filter(pk=user_pk, is_active=True).first()
+    if user is None or user.email != email or user.email_verified_at is not None:
+        raise invalid
+    user.email_verified_at = now or timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    return user
 
 
 def token_issue(
@@ -228,6 +272,10 @@ def lock_memberships(cooperative_pk: int) -> list[Membership]:
     )
 
 
+# A cooperative the dinas rejected or suspended takes on nobody (pending and verified may).
+INACTIVE_STATUSES = (Cooperative.Status.REJECTED, Cooperative.Status.SUSPENDED)
+
+
 @transaction.atomic
 def invitation_send(
     *, actor: User, cooperative: Cooperative, email: str, role: str,
@@ -240,6 +288,8 @@ def invitation_send(
     sends it again.
     """
     ensure(can_manage_members(actor, cooperative))
+    if cooperative.status in INACTIVE_STATUSES:
+        raise CooperativeNotActive()
     if role not in Membership.Role.values:
         raise InvalidInput(fields={"role": _("Must be owner, manager or staff.")})
     email = User.objects.normalize_email(email.strip()).lower()
@@ -309,7 +359,12 @@ def invitation_cancel(
 def _lock_invitation_for_invitee(
     actor: User, invitation_pk: int, now: datetime.datetime
 ) -> Invitation:
-    """The caller's own invitation, locked; 404 for anyone else's (no hint that it exists)."""
+    """The caller's own invitation, locked; 404 for anyone else's (no hint that it exists).
+
+    An unverified address is refused before any lookup, whatever the id: 403.
+    """
+    if not has_verified_email(actor):
+        raise EmailUnverified()
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("cooperative")
@@ -393,6 +448,37 @@ def membership_remove(
     membership.delete()
     event_record(kind=Event.Kind.MEMBER_LEFT if leaving else Event.Kind.MEMBER_REMOVED,
                  at=now or timezone.now(), actor=actor, cooperative=cooperative, data=data)
+
+
+@transaction.atomic
+def membership_role_set(
+    *, actor: User, cooperative: Cooperative, membership_pk: int, role: str,
+    now: datetime.datetime | None = None,
+) -> Membership:
+    """The owner (or the platform admin) changes a member's role; an owner stays.
+
+    Locks as membership_remove does, so a demotion and a removal at once cannot
+    together leave the cooperative without an owner.
+    """
+    ensure(can_manage_members(actor, cooperative))
+    if role not in Membership.Role.values:
+        raise InvalidInput(fields={"role": _("Must be owner, manager or staff.")})
+    memberships = lock_memberships(cooperative.pk)
+    membership = next((m for m in memberships if m.pk == membership_pk), None)
+    if membership is None:
+        raise NotFound()
+    if membership.role == role:
+        return membership
+    owners = [m for m in memberships if m.role == Membership.Role.OWNER]
+    if membership.role == Membership.Role.OWNER and len(owners) == 1:
+        raise LastOwner()
+    data = {"user": membership.user_id, "email": membership.user.email,
+            "role": role, "previous_role": membership.role}
+    membership.role = role
+    membership.save(update_fields=["role"])
+    event_record(kind=Event.Kind.MEMBER_ROLE_CHANGED, at=now or timezone.now(), actor=actor,
+                 cooperative=cooperative, data=data)
+    return membership
 
 
 @transaction.atomic

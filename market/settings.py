@@ -221,6 +221,8 @@ PAYMENT_METHODS = env_list("PAYMENT_METHODS", "stripe,bank_transfer,cod")
 
 # Staff invitations: days until one expires; links in e-mails start with SITE_URL.
 INVITATION_EXPIRY_DAYS = int(os.environ.get("INVITATION_EXPIRY_DAYS", "14"))
+# E-mail verification: days a link mailed at sign-up (or sent again) stays valid.
+EMAIL_VERIFICATION_MAX_AGE_DAYS = int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_DAYS", "3"))
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # E-mail: console unless an SMTP host is configured.
@@ -301,6 +303,7 @@ SPECTACULAR_SETTINGS = {
         "CooperativeKindEnum": "market.models.Cooperative.Kind",
         "ShippingKindEnum": "orders.models.ShippingOption.Kind",
         "OrderStatusEnum": "orders.models.Order.Status",
+        "ComponentStateEnum": ["ok", "down", "disabled"],
     },
 }
 
@@ -328,6 +331,11 @@ THROTTLE_RATES = {
     "checkout.client": os.environ.get("THROTTLE_CHECKOUT_CLIENT", "120/minute"),
     "upload.user": os.environ.get("THROTTLE_UPLOAD_USER", "30/hour"),
     "upload.client": os.environ.get("THROTTLE_UPLOAD_CLIENT", "120/hour"),
+    "invite.user": os.environ.get("THROTTLE_INVITE_USER", "30/hour"),
+    "invite.client": os.environ.get("THROTTLE_INVITE_CLIENT", "60/hour"),
+    "verify.client": os.environ.get("THROTTLE_VERIFY_CLIENT", "30/hour"),
+    "verify_resend.user": os.environ.get("THROTTLE_VERIFY_RESEND_USER", "5/hour"),
+    "verify_resend.client": os.environ.get("THROTTLE_VERIFY_RESEND_CLIENT", "30/hour"),
 }
 
 # Lockout (django-axes): an account, or a client address, that failed to log in this often

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from events.outbox import outbox_task
 from market.models import Cooperative, Invitation, Membership, User
+from market.tokens import email_verification_token
 
 
 @outbox_task(retry_on=(OSError,))
@@ -48,16 +49,44 @@ def invitation_email_task(*, invitation_pk: int) -> int:
     subject = " ".join((_("Invitation to join %(cooperative)s on Pasar Koperasi") % params).split())
     intro = _("%(inviter)s invites you to help run %(cooperative)s as %(role)s.") % params
     invitations_url = settings.SITE_URL + reverse("me-invitations")
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    account = User.objects.filter(email__iexact=invitation.email).first()
+    if account is not None and account.email_verified:
         step = _("Log in and accept it at %(url)s (until %(expires)s).") % {
             **params, "url": invitations_url,
         }
+    elif account is not None:
+        step = _(
+            "Log in, confirm your e-mail address with the link we mailed you (a new one: "
+            "%(resend)s), then accept it at %(url)s (until %(expires)s)."
+        ) % {**params, "url": invitations_url,
+             "resend": settings.SITE_URL + reverse("verify-email-resend")}
     else:
         signup_url = settings.SITE_URL + reverse("register") + "?" + urlencode(
             {"email": invitation.email}
         )
         step = _(
-            "Sign up with this e-mail address at %(signup)s, then accept it at %(url)s "
-            "(until %(expires)s)."
+            "Sign up with this e-mail address at %(signup)s, confirm the address with the "
+            "link we then mail you, and accept it at %(url)s (until %(expires)s)."
         ) % {**params, "signup": signup_url, "url": invitations_url}
     return send_mail(subject, f"{intro}\n\n{step}", None, [invitation.email])
+
+
+@outbox_task(retry_on=(OSError,))
+def email_verification_email_task(*, user_pk: int) -> int:
+    """Mail a link that verifies the user's current address; returns mails sent."""
+    user = User.objects.filter(pk=user_pk, is_active=True, email_verified_at__isnull=True).first()
+    if user is None:
+        return 0  # verified (or gone) before the mail left
+    # No page reads this link yet: it points at the API, which takes the token by
+    # POST /api/v1/auth/verify-email/ {"token": ...}; the page to come will live here.
+    link = settings.SITE_URL + reverse("verify-email") + "?" + urlencode(
+        {"token": email_verification_token(user)}
+    )
+    subject = _("Confirm your e-mail address for Pasar Koperasi")
+    body = _(
+        "Hello %(name)s,\n\nconfirm that %(email)s is your address: %(link)s\n\n"
+        "The link works for %(days)d days. If you did not sign up to Pasar Koperasi, "
+        "ignore this mail."
+    ) % {"name": " ".join(user.name.split()), "email": user.email, "link": link,
+         "days": settings.EMAIL_VERIFICATION_MAX_AGE_DAYS}
+    return send_mail(subject, body, None, [user.email])

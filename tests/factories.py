@@ -1,6 +1,7 @@
 import uuid
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from catalog.models import Category, Product, ProductImage, Variant
@@ -14,13 +15,19 @@ from payments import settlement
 
 
 class UserFactory(DjangoModelFactory):
+    """A user with a verified e-mail address; `UserFactory(unverified=True)` for one without."""
+
     class Meta:
         model = User
         django_get_or_create = ["email"]
 
+    class Params:
+        unverified = factory.Trait(email_verified_at=None)
+
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     name = factory.Faker("name", locale="id_ID")
     password = factory.django.Password("pass-word-123")
+    email_verified_at = factory.LazyFunction(timezone.now)
 
 
 class RegionFactory(DjangoModelFactory):

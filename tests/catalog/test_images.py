@@ -240,8 +240,8 @@ def test_a_photo_is_stored_under_a_random_name_in_its_product_folder(upload, pro
 
 
 def test_a_cooperative_logo_is_stored_under_a_random_public_name(user_client, cooperative, owner):
-    response = user_client(owner).patch(
-        f"/api/v1/cooperatives/{cooperative.slug}/",
+    response = user_client(owner).put(
+        f"/api/v1/cooperatives/{cooperative.slug}/logo/",
         {"logo": image_upload("PNG", (200, 200), name="logo_koperasi_sejahtera.png")},
         format="multipart",
     )

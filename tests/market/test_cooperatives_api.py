@@ -191,8 +191,9 @@ def test_owner_and_manager_edit_the_profile_but_staff_and_others_cannot(
 ):
     url = f"/api/v1/cooperatives/{cooperative.slug}/"
     assert user_client(owner).patch(url, {"phone": "0811"}, format="json").status_code == 200
-    assert user_client(manager).patch(url, {"description": "Kopi"}).status_code == 200
-    assert user_client(staff).patch(url, {"phone": "0000"}).status_code == 403
+    edited = user_client(manager).patch(url, {"description": "Kopi"}, format="json")
+    assert edited.status_code == 200
+    assert user_client(staff).patch(url, {"phone": "0000"}, format="json").status_code == 403
     cooperative.refresh_from_db()
     assert (cooperative.phone, cooperative.description) == ("0811", "Kopi")
 
@@ -301,18 +302,19 @@ def test_rat_attendance_above_members_is_a_400(user_client, cooperative, owner):
 
 
 def test_a_logo_is_checked_and_stored_without_its_camera_data(user_client, cooperative, owner):
-    url = f"/api/v1/cooperatives/{cooperative.slug}/"
-    refused = user_client(owner).patch(url, {"logo": text_file_named_jpg()}, format="multipart")
+    url = f"/api/v1/cooperatives/{cooperative.slug}/logo/"
+    refused = user_client(owner).put(url, {"logo": text_file_named_jpg()}, format="multipart")
     assert refused.status_code == 400
     assert "logo" in refused.json()
     cooperative.refresh_from_db()
     assert not cooperative.logo
 
-    accepted = user_client(owner).patch(
+    accepted = user_client(owner).put(
         url, {"logo": image_upload("JPEG", (300, 300), exif=camera_exif())}, format="multipart"
     )
 
     assert accepted.status_code == 200
+    assert accepted.json()["logo"].endswith(".jpg")
     cooperative.refresh_from_db()
     with Image.open(cooperative.logo.path) as stored:
         assert not stored.getexif()
@@ -330,3 +332,18 @@ def test_a_profile_edit_never_undoes_a_dinas_decision_made_meanwhile(cooperative
     assert (cooperative.status, cooperative.status_note, cooperative.phone) == (
         "suspended", "Tidak aktif", "0811000"
     )
+
+
+def test_a_logo_is_for_the_owner_and_managers_only(user_client, cooperative):
+    url = f"/api/v1/cooperatives/{cooperative.slug}/logo/"
+    staff = MembershipFactory(cooperative=cooperative, role="staff").user
+    upload = {"logo": image_upload("PNG", (50, 50))}
+    assert user_client(staff).put(url, upload, format="multipart").status_code == 403
+    cooperative.refresh_from_db()
+    assert not cooperative.logo
+
+
+def test_the_profile_patch_takes_json_only(user_client, cooperative, owner):
+    url = f"/api/v1/cooperatives/{cooperative.slug}/"
+    form = user_client(owner).patch(url, {"name": "Baru"}, format="multipart")
+    assert form.status_code == 415
