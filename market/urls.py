@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -41,7 +42,9 @@ api_v1 = [
     path("", include("orders.urls")),
     path("", include("payments.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    # The split view loads its script from 'self'; its template keeps a small inline style.
+    path("docs/", csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(
+        SpectacularSwaggerSplitView.as_view(url_name="schema")), name="docs"),
 ]
 
 urlpatterns = [

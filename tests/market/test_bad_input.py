@@ -134,6 +134,9 @@ def test_the_docs_page_runs_under_the_policy(client):
     page = client.get("/api/v1/docs/")
     assert page.status_code == 200
     assert b"<script>" not in page.content  # the split view loads its script from 'self'
+    policy = page["Content-Security-Policy"]
+    assert "script-src 'self';" in policy + ";"
+    assert "http" not in policy
 
 
 def test_a_cooperative_profile_text_beyond_the_bound_is_a_400(user_client):
