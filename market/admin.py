@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from market import services
@@ -15,19 +18,47 @@ from market.models import (
 )
 
 
+class ServiceRefusalsAsMessages:
+    """A service's refusal while saving or deleting undoes the whole change and says why.
+
+    The admin's add, change and delete views run in one transaction, so a DomainError
+    raised by a service (the last owner, say) rolls back everything the form did.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            opts = self.opts
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+            )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "name", "phone", "is_staff", "is_superuser", "is_active",
-                    "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    list_display = ["email", "name", "phone", "email_verified_at", "is_staff", "is_superuser",
+                    "is_active", "date_joined"]
+    list_filter = [("email_verified_at", admin.EmptyFieldListFilter), "is_staff",
+                   "is_superuser", "is_active", "groups"]
+    # Set only by following the mailed link; a changed address is unverified again.
+    readonly_fields = ["email_verified_at"]
     search_fields = ["email", "name", "phone"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["name", "phone"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups",
                                        "user_permissions"]}),
-        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined", "email_verified_at"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]}),
@@ -44,14 +75,29 @@ class RegionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+class MembershipInlineForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # A membership changes role or ends; it never passes to another person.
+            self.fields["user"].disabled = True
+
+
 class MembershipInline(admin.TabularInline):
+    """Saved by CooperativeAdmin.save_formset through the membership services."""
+
     model = Membership
+    form = MembershipInlineForm
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Cooperative)
-class CooperativeAdmin(admin.ModelAdmin):
+class CooperativeAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
     list_display = ["name", "nik", "kind", "region", "status", "members_count", "last_rat_date",
                     "created_at"]
     list_filter = ["status", "kind", "region", "last_rat_date"]
@@ -84,14 +130,69 @@ class CooperativeAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{cooperative}: {error.message}", messages.ERROR)
         self.message_user(request, _("%d cooperatives updated.") % done, messages.SUCCESS)
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        cooperative = form.instance
+        formset.save(commit=False)
+        for membership in formset.new_objects:
+            membership.save()
+        # Promotions first, so that someone is owner before anyone stops being one.
+        changed = sorted(
+            (membership for membership, fields in formset.changed_objects if "role" in fields),
+            key=lambda membership: membership.role != Membership.Role.OWNER,
+        )
+        for membership in changed:
+            services.membership_role_set(actor=request.user, cooperative=cooperative,
+                                         membership_pk=membership.pk, role=membership.role)
+        for membership in formset.deleted_objects:
+            services.membership_remove(actor=request.user, cooperative=cooperative,
+                                       membership_pk=membership.pk)
+        return None
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
+    """Role changes and removals go through the services: a cooperative keeps an owner."""
+
     list_display = ["user", "cooperative", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__name", "cooperative__name"]
     list_select_related = ["user", "cooperative"]
     autocomplete_fields = ["user", "cooperative"]
+    actions = ["remove_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A membership changes role or ends; it never moves to another person or cooperative.
+        return ["user", "cooperative"] if obj is not None else []
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deletes rows without the last-owner rule
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        if change and "role" in form.changed_data:
+            services.membership_role_set(actor=request.user, cooperative=obj.cooperative,
+                                         membership_pk=obj.pk, role=obj.role)
+        elif not change:
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        services.membership_remove(actor=request.user, cooperative=obj.cooperative,
+                                   membership_pk=obj.pk)
+
+    @admin.action(description=_("Remove the selected memberships"), permissions=["delete"])
+    def remove_selected(self, request, queryset):
+        done = 0
+        for membership in queryset.select_related("user", "cooperative").order_by("pk"):
+            try:
+                services.membership_remove(actor=request.user, cooperative=membership.cooperative,
+                                           membership_pk=membership.pk)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{membership}: {error.message}", messages.ERROR)
+        self.message_user(request, _("%d memberships removed.") % done, messages.SUCCESS)
 
 
 @admin.register(Invitation)

@@ -31,6 +31,7 @@ from rest_framework.test import APIClient
 
 from market import services as market_services
 from market.models import Cooperative, Membership, User
+from market.tokens import email_verification_token
 from orders.models import CartItem, Order
 from payments import services as payment_services
 from tests.catalog.uploads import image_upload
@@ -124,6 +125,7 @@ def _world_build() -> SimpleNamespace:
         shipped=order(Order.Status.SHIPPED),
         payment=unpaid.checkout.payment,  # a bank transfer waiting for its money
         candidate=UserFactory(email="calon-staf@example.com"),
+        unverified=UserFactory(email="belum-verifikasi@example.com", unverified=True),
         invitation=invitation,  # to the buyer's e-mail
         membership_of=membership_of,
     )
@@ -214,6 +216,11 @@ TABLE = [
     Row("POST", "/api/v1/auth/token/", same(200),
         body=lambda w: {"email": w.users["buyer"].email, "password": PASSWORD}),
     Row("POST", "/api/v1/auth/logout/", logged_in(204), token=True),
+    Row("POST", "/api/v1/auth/verify-email/", same(200),
+        body=lambda w: {"token": email_verification_token(w.unverified)},
+        why="the token is the proof, whoever sends it (no login needed to follow a mailed link)"),
+    Row("POST", "/api/v1/auth/verify-email/resend/", logged_in(202),
+        why="every account may ask for its own link (a verified one is sent nothing)"),
     Row("GET", "/api/v1/me/", logged_in(200)),
     Row("GET", "/api/v1/me/invitations/", logged_in(200),
         sees=(lambda w: w.cooperative.slug, ("buyer",))),

@@ -1,5 +1,8 @@
 import pytest
+from django.db.models.fields.files import FieldFile
 
+from events.models import Event
+from market.models import Membership
 from tests.factories import CooperativeFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,3 +32,134 @@ def test_admin_verify_action_goes_through_the_service(admin_client):
     pending.refresh_from_db()
     assert pending.status == "verified"
     assert pending.status_changed_by is not None
+
+
+# ---------------------------------------------------------------- memberships keep an owner
+
+
+def _form_data(response) -> dict:
+    """What the admin's change page would post back unchanged: its form and inline forms."""
+    data = {}
+
+    def add(form):
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or (isinstance(value, FieldFile) and not value):  # no file
+                continue
+            data[form.add_prefix(name)] = value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.forms:
+            add(form)
+    return data
+
+
+def _membership_row(data: dict, membership) -> str:
+    """The prefix of the membership's row in the cooperative page's inline."""
+    for key, value in data.items():
+        if key.endswith("-id") and str(value) == str(membership.pk):
+            return key.removesuffix("-id")
+    raise AssertionError(f"no inline row for {membership}")
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_the_admin_cannot_delete_the_last_owner(admin_client):
+    owner = MembershipFactory(role="owner")
+    response = admin_client.post(f"/admin/market/membership/{owner.pk}/delete/", {"post": "yes"},
+                                 follow=True)
+
+    assert response.status_code == 200
+    assert any("last owner" in message for message in _messages(response))
+    assert Membership.objects.filter(pk=owner.pk).exists()
+    assert not Event.objects.filter(kind="member_removed").exists()
+
+
+def test_the_admin_deletes_an_owner_through_the_service_when_another_stays(admin_client):
+    owner = MembershipFactory(role="owner")
+    MembershipFactory(cooperative=owner.cooperative, role="owner")
+    response = admin_client.post(f"/admin/market/membership/{owner.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=owner.pk).exists()
+    assert Event.objects.get(kind="member_removed").data["user"] == owner.user_id
+
+
+def test_the_admin_cannot_demote_the_last_owner(admin_client):
+    owner = MembershipFactory(role="owner")
+    url = f"/admin/market/membership/{owner.pk}/change/"
+    response = admin_client.post(url, {"role": "staff"}, follow=True)
+
+    assert any("last owner" in message for message in _messages(response))
+    owner.refresh_from_db()
+    assert owner.role == "owner"
+    assert not Event.objects.filter(kind="member_role_changed").exists()
+
+
+def test_the_admin_demotes_an_owner_when_another_stays(admin_client):
+    owner = MembershipFactory(role="owner")
+    MembershipFactory(cooperative=owner.cooperative, role="owner")
+    response = admin_client.post(f"/admin/market/membership/{owner.pk}/change/",
+                                 {"role": "manager"})
+
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.role == "manager"
+    event = Event.objects.get(kind="member_role_changed")
+    assert (event.data["previous_role"], event.data["role"]) == ("owner", "manager")
+
+
+def test_the_admin_bulk_removal_keeps_one_owner(admin_client):
+    first = MembershipFactory(role="owner")
+    second = MembershipFactory(cooperative=first.cooperative, role="owner")
+    listing = admin_client.get("/admin/market/membership/")
+    actions = dict(listing.context["action_form"].fields["action"].choices)
+    assert "delete_selected" not in actions  # it would delete without the rule
+    assert "remove_selected" in actions
+
+    response = admin_client.post(
+        "/admin/market/membership/",
+        {"action": "remove_selected", "_selected_action": [first.pk, second.pk]}, follow=True,
+    )
+
+    assert response.status_code == 200
+    assert Membership.objects.filter(cooperative=first.cooperative).count() == 1
+    assert any("last owner" in message for message in _messages(response))
+
+
+def test_the_cooperative_inline_cannot_remove_or_demote_the_last_owner(admin_client):
+    owner = MembershipFactory(role="owner")
+    staff = MembershipFactory(cooperative=owner.cooperative, role="staff")
+    url = f"/admin/market/cooperative/{owner.cooperative.pk}/change/"
+    data = _form_data(admin_client.get(url))
+    row = _membership_row(data, owner)
+
+    deleted = admin_client.post(url, {**data, f"{row}-DELETE": "on"}, follow=True)
+    demoted = admin_client.post(url, {**data, f"{row}-role": "staff"}, follow=True)
+
+    for response in (deleted, demoted):
+        assert any("last owner" in message for message in _messages(response))
+    assert sorted(Membership.objects.values_list("pk", "role")) == sorted(
+        [(owner.pk, "owner"), (staff.pk, "staff")]
+    )
+
+
+def test_the_cooperative_inline_hands_ownership_over_in_one_save(admin_client):
+    owner = MembershipFactory(role="owner")
+    staff = MembershipFactory(cooperative=owner.cooperative, role="staff")
+    url = f"/admin/market/cooperative/{owner.cooperative.pk}/change/"
+    data = _form_data(admin_client.get(url))
+    owner_row, staff_row = _membership_row(data, owner), _membership_row(data, staff)
+
+    response = admin_client.post(
+        url, {**data, f"{owner_row}-DELETE": "on", f"{staff_row}-role": "owner"}
+    )
+
+    assert response.status_code == 302, response.context and response.context.get("errors")
+    assert list(Membership.objects.values_list("pk", "role")) == [(staff.pk, "owner")]
+    assert Event.objects.filter(kind__in=["member_role_changed", "member_removed"]).count() == 2

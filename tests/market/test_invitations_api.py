@@ -1,12 +1,16 @@
 """The invitee's side: see one's invitations, accept or decline them."""
 
 import datetime
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.core import mail
 
 from events.models import Event
 from market.models import Invitation, Membership, User
+from market.tokens import email_verification_token
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -189,22 +193,108 @@ def test_invitations_need_a_login(api, invitation):
     assert invitation.status == "pending"
 
 
-def test_someone_invited_without_an_account_signs_up_and_accepts(
-    user_client, api, cooperative, owner
+def _mailed_verification_token(address: str) -> str:
+    [message] = [m for m in mail.outbox if m.to == [address] and "verify-email" in m.body]
+    link = re.search(r"https?://\S+verify-email/\S+", message.body).group(0)
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def test_someone_invited_without_an_account_signs_up_verifies_and_accepts(
+    user_client, api, cooperative, owner, django_capture_on_commit_callbacks
 ):
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         sent = user_client(owner).post(
             f"/api/v1/cooperatives/{cooperative.slug}/members/",
             {"email": "pendatang@example.com", "role": "staff"}, format="json",
         )
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         signed_up = api.post(
             "/api/v1/auth/register/",
             {"email": "Pendatang@example.com", "password": "kopi-ledo-2026", "name": "Dewi"},
             format="json",
         )
-        newcomer = User.objects.get(pk=signed_up.json()["id"])
+    invitation_mail = next(m for m in mail.outbox if "/api/v1/me/invitations/" in m.body)
+    assert "/api/v1/auth/register/?email=pendatang%40example.com" in invitation_mail.body
+    newcomer = User.objects.get(pk=signed_up.json()["id"])
+    with time_machine.travel(NOW, tick=False):
+        before = user_client(newcomer).get(MINE).json()
+        refused = answer(user_client(newcomer), sent.json()["id"], "accept")
+        verified = api.post("/api/v1/auth/verify-email/",
+                            {"token": _mailed_verification_token("pendatang@example.com")},
+                            format="json")
+        newcomer.refresh_from_db()
         listed = user_client(newcomer).get(MINE).json()
         accepted = answer(user_client(newcomer), sent.json()["id"], "accept")
+    assert (before["count"], refused.status_code) == (0, 403)
+    assert verified.status_code == 200
     assert [i["id"] for i in listed["results"]] == [sent.json()["id"]]
     assert accepted.status_code == 200
     assert Membership.objects.get(user=newcomer).role == "staff"
+
+
+@pytest.fixture
+def squatter(invitation):
+    """Signed up with the invited address before anyone proved to own it."""
+    User.objects.filter(email=invitation.email).delete()
+    return UserFactory(email=invitation.email, unverified=True)
+
+
+def test_an_unverified_address_sees_no_invitation(user_client, squatter):
+    with time_machine.travel(NOW, tick=False):
+        body = user_client(squatter).get(MINE).json()
+    assert (body["count"], body["results"]) == (0, [])
+
+
+@pytest.mark.parametrize("verb", ["accept", "decline"])
+def test_an_unverified_address_cannot_answer_an_invitation_to_it(
+    user_client, invitation, squatter, cooperative, verb
+):
+    with time_machine.travel(NOW, tick=False):
+        response = answer(user_client(squatter), invitation.pk, verb)
+        unknown = answer(user_client(squatter), invitation.pk + 1000, verb)
+
+    assert response.status_code == unknown.status_code == 403
+    assert response.json()["code"] == "email_unverified"
+    assert response.json() == unknown.json()  # says nothing of which invitations exist
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.answered_by) == ("pending", None)
+    assert not Membership.objects.filter(user=squatter).exists()
+    assert not Event.objects.filter(kind__in=["member_joined", "invitation_declined"]).exists()
+
+
+def test_once_verified_the_invitee_sees_and_accepts(user_client, api, invitation, squatter):
+    assert api.post("/api/v1/auth/verify-email/",
+                    {"token": email_verification_token(squatter)},
+                    format="json").status_code == 200
+    squatter.refresh_from_db()
+    with time_machine.travel(NOW, tick=False):
+        listed = user_client(squatter).get(MINE).json()
+        accepted = answer(user_client(squatter), invitation.pk, "accept")
+    assert [i["id"] for i in listed["results"]] == [invitation.pk]
+    assert accepted.status_code == 200
+
+
+def test_a_changed_address_loses_the_invitations_it_had(user_client, invitation, invitee):
+    """Changing one's address back and forth proves nothing: it must be verified again."""
+    invitee = User.objects.get(pk=invitee.pk)
+    invitee.email = "lain@example.com"
+    invitee.save()
+    invitee.email = "sari@example.com"
+    invitee.save()
+    with time_machine.travel(NOW, tick=False):
+        assert user_client(invitee).get(MINE).json()["count"] == 0
+        assert answer(user_client(invitee), invitation.pk, "accept").status_code == 403
+
+
+def test_the_invitation_mail_to_an_unverified_account_asks_to_verify_first(
+    user_client, cooperative, owner, django_capture_on_commit_callbacks
+):
+    UserFactory(email="belum@example.com", unverified=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client(owner).post(
+            f"/api/v1/cooperatives/{cooperative.slug}/members/",
+            {"email": "belum@example.com", "role": "staff"}, format="json",
+        )
+    [message] = mail.outbox
+    assert "/api/v1/auth/verify-email/resend/" in message.body
+    assert "/api/v1/me/invitations/" in message.body

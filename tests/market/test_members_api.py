@@ -349,3 +349,47 @@ def test_a_line_break_in_the_cooperative_name_does_not_stop_the_invitation_mail(
     assert [m.to for m in mail.outbox] == [["x@example.com"]]
     assert "\n" not in mail.outbox[0].subject
     assert not mail.outbox[0].bcc
+
+
+# ---------------------------------------------------------------- refusals and limits
+
+
+@pytest.mark.parametrize("status", ["rejected", "suspended"])
+def test_a_rejected_or_suspended_cooperative_cannot_invite(
+    user_client, owner, cooperative, status, django_capture_on_commit_callbacks
+):
+    cooperative.status = status
+    cooperative.save(update_fields=["status"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = invite(user_client(owner), cooperative, "kasir@example.com")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "cooperative_not_active"
+    assert not Invitation.objects.exists()
+    assert not Event.objects.filter(kind="member_invited").exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("status", ["pending", "verified"])
+def test_a_pending_or_verified_cooperative_invites(user_client, owner, cooperative, status):
+    cooperative.status = status
+    cooperative.save(update_fields=["status"])
+    assert invite(user_client(owner), cooperative, "kasir@example.com").status_code == 201
+
+
+def test_invitations_are_limited_per_user(user_client, owner, cooperative, settings):
+    from django.core.cache import cache
+
+    cache.clear()  # rolled-back rows give their user ids to later tests
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "invite.user": "1/minute"}
+    client = user_client(owner)
+    assert invite(client, cooperative, "satu@example.com").status_code == 201
+
+    limited = client.post(members_url(cooperative), {"email": "dua@example.com", "role": "staff"},
+                          format="json", REMOTE_ADDR="10.8.8.8")
+
+    assert limited.status_code == 429
+    assert 0 < int(limited["Retry-After"]) <= 60
+    assert list(Invitation.objects.values_list("email", flat=True)) == ["satu@example.com"]
+    # Reading the members is not counted.
+    assert client.get(members_url(cooperative)).status_code == 200
