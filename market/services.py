@@ -2,15 +2,19 @@
 
 import datetime
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
@@ -24,6 +28,7 @@ from market.errors import (
     InvitationAnswered,
     InvitationExpired,
     LastOwner,
+    LastOwnerAccount,
     LockedOut,
     NikTaken,
     NotFound,
@@ -40,11 +45,13 @@ from market.policies import (
     is_cooperative_staff,
     is_invitee,
 )
+from market.selectors import cooperative_list_last_owned_by
 from market.slugs import save_with_unique_slug, unique_slug
 from market.tasks import (
     cooperative_decision_email_task,
     email_verification_email_task,
     invitation_email_task,
+    password_reset_email_task,
 )
 from market.throttles import lockout_seconds
 from market.tokens import email_verification_payload
@@ -107,6 +114,64 @@ def user_email_verify(*, token: str, now: datetime.datetime | None = None) -> Us
     user.email_verified_at = now or timezone.now()
     user.save(update_fields=["email_verified_at"])
     return user
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Anyone asks for a link to set a new password; it is mailed if the address has an account.
+
+    The caller learns nothing either way: the answer is the same, the mail goes to the
+    address only, and its token is made when it is sent (see password_reset_email_task).
+    """
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is not None:
+        outbox_enqueue(password_reset_email_task, user_pk=user.pk, email=user.email)
+
+
+@transaction.atomic
+def password_reset_confirm(
+    *, uid: str, token: str, password: str, now: datetime.datetime | None = None
+) -> User:
+    """Whoever holds the mailed link sets a new password; every token and lockout ends.
+
+    Following the link proves the mailbox, so the address counts as verified from then
+    on: the real owner of an address someone else signed up with takes the account over.
+    The link works once (the new password hash invalidates it) and until
+    PASSWORD_RESET_TIMEOUT.
+    """
+    user = _password_reset_user(uid)
+    # The token first: a wrong one tells nothing about the account, its name included.
+    if user is None or not default_token_generator.check_token(user, token):
+        raise InvalidInput(
+            fields={"token": _("This link is invalid, used or expired; ask for a new one.")}
+        )
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(fields={"password": error.messages}) from error
+    now = now or timezone.now()
+    user.set_password(password)  # User.save then revokes every API token of the account
+    update_fields = ["password"]
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+        update_fields.append("email_verified_at")
+    user.save(update_fields=update_fields)
+    axes_reset(username=user.email)  # the owner may log in at once, lockout or not
+    event_record(kind=Event.Kind.PASSWORD_RESET, at=now, actor=user,
+                 data={"user": user.pk, "email": user.email})
+    return user
+
+
+def _password_reset_user(uid: str) -> User | None:
+    """The active account a reset link's `uid` names, locked; None for anything else."""
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uid)))
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    if pk <= 0 or pk > 2**63 - 1:  # a BigAutoField's range; beyond it the database refuses
+        return None
+    return User.objects.select_for_update().filter(pk=pk, is_active=True).first()
 
 
 def token_issue(
@@ -270,6 +335,31 @@ def lock_memberships(cooperative_pk: int) -> list[Membership]:
         .order_by("pk")
         .select_for_update(of=("self",))
     )
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """A platform admin deletes an account (its memberships go with it); never a last owner.
+
+    The memberships of every cooperative the user is in are locked first, in cooperative
+    order, as membership_remove and membership_role_set lock them: removing or demoting
+    the other owner at the same time cannot leave a cooperative without one.
+    """
+    memberships = Membership.objects.filter(user=user)
+    for cooperative_pk in sorted(memberships.values_list("cooperative_id", flat=True)):
+        lock_memberships(cooperative_pk)
+    last_owned = list(cooperative_list_last_owned_by(user=user))
+    if last_owned:
+        raise LastOwnerAccount(last_owner_message(user=user, cooperatives=last_owned))
+    user.delete()
+
+
+def last_owner_message(*, user: User, cooperatives: list[Cooperative]) -> str:
+    """Why the account cannot go: the cooperatives it alone owns, by name."""
+    return _(
+        "%(user)s is the last owner of %(cooperatives)s and cannot be deleted; make another "
+        "member owner of it first."
+    ) % {"user": user, "cooperatives": ", ".join(c.name for c in cooperatives)}
 
 
 # A cooperative the dinas rejected or suspended takes on nobody (pending and verified may).
@@ -516,3 +606,9 @@ def rat_record(
         Q(last_rat_date__isnull=True) | Q(last_rat_date__lte=held_on)
     ).update(last_rat_date=held_on, members_count=members_total)
     return meeting
+
+
+def tokens_delete_expired(*, now: datetime.datetime | None = None) -> int:
+    """Delete the API tokens that have expired (beat, daily); answers how many."""
+    deleted, _by_model = AuthToken.objects.filter(expiry__lt=now or timezone.now()).delete()
+    return deleted

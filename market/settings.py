@@ -209,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
     "orders-auto-deliver": {"task": "orders.tasks.orders_auto_deliver_task", "schedule": 3600.0},
     "orders-auto-complete": {"task": "orders.tasks.orders_auto_complete_task",
                              "schedule": 3600.0},
+    "tokens-delete-expired": {"task": "market.tasks.tokens_delete_expired_task",
+                              "schedule": 86400.0},
 }
 
 # Orders and money.
@@ -223,6 +225,9 @@ PAYMENT_METHODS = env_list("PAYMENT_METHODS", "stripe,bank_transfer,cod")
 INVITATION_EXPIRY_DAYS = int(os.environ.get("INVITATION_EXPIRY_DAYS", "14"))
 # E-mail verification: days a link mailed at sign-up (or sent again) stays valid.
 EMAIL_VERIFICATION_MAX_AGE_DAYS = int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_DAYS", "3"))
+# Password reset: seconds a mailed link stays valid (Django's token generator reads this);
+# it also stops working once the password changes or the account logs in.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(24 * 60 * 60)))
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # E-mail: console unless an SMTP host is configured.
@@ -248,7 +253,7 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "market.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Fail closed: a view open to anyone says so with permission_classes = [AllowAny].
@@ -336,6 +341,10 @@ THROTTLE_RATES = {
     "verify.client": os.environ.get("THROTTLE_VERIFY_CLIENT", "30/hour"),
     "verify_resend.user": os.environ.get("THROTTLE_VERIFY_RESEND_USER", "5/hour"),
     "verify_resend.client": os.environ.get("THROTTLE_VERIFY_RESEND_CLIENT", "30/hour"),
+    "password_reset.client": os.environ.get("THROTTLE_PASSWORD_RESET_CLIENT", "10/hour"),
+    "password_reset_confirm.client": os.environ.get(
+        "THROTTLE_PASSWORD_RESET_CONFIRM_CLIENT", "30/hour"
+    ),
 }
 
 # Lockout (django-axes): an account, or a client address, that failed to log in this often

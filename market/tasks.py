@@ -1,10 +1,17 @@
 """Celery tasks of the marketplace core: take ids, load fresh, call one function."""
 
+import datetime
 from urllib.parse import urlencode
 
+from celery import shared_task
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
 from events.outbox import outbox_task
@@ -90,3 +97,41 @@ def email_verification_email_task(*, user_pk: int) -> int:
     ) % {"name": " ".join(user.name.split()), "email": user.email, "link": link,
          "days": settings.EMAIL_VERIFICATION_MAX_AGE_DAYS}
     return send_mail(subject, body, None, [user.email])
+
+
+@outbox_task(retry_on=(OSError,))
+def password_reset_email_task(*, user_pk: int, email: str) -> int:
+    """Mail a link that sets a new password to the address it was asked for; returns mails sent."""
+    user = User.objects.filter(pk=user_pk, is_active=True, email=email).first()
+    if user is None:
+        return 0  # deactivated, gone, or moved to another address before the mail left
+    # Made now and never stored: Django's generator signs the password hash and the last
+    # log-in, so the link dies with the next password change (its own use) or log-in.
+    # No page reads this link yet: it points at the API, which takes uid, token and the new
+    # password by POST /api/v1/auth/password-reset/confirm/; the page to come will live here.
+    link = settings.SITE_URL + reverse("password-reset-confirm") + "?" + urlencode({
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    })
+    subject = _("Set a new password for Pasar Koperasi")
+    body = _(
+        "Hello %(name)s,\n\nsomeone (you, we hope) asked to set a new password for the "
+        "Pasar Koperasi account of %(email)s: %(link)s\n\n"
+        "The link works once, for %(valid_for)s. If you did not ask for it, ignore this "
+        "mail: your password stays as it is."
+    ) % {"name": " ".join(user.name.split()), "email": user.email, "link": link,
+         "valid_for": _valid_for(datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))}
+    return send_mail(subject, body, None, [user.email])
+
+
+def _valid_for(duration: datetime.timedelta) -> str:
+    """'1 day', '30 minutes': how long a link lasts, in the mail's language."""
+    now = timezone.now()
+    return timeuntil(now + duration, now)
+
+
+@shared_task
+def tokens_delete_expired_task() -> int:
+    from market import services  # services enqueue this module's tasks: import when run
+
+    return services.tokens_delete_expired()

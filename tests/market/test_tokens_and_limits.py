@@ -227,3 +227,28 @@ def test_limits_fail_open_when_the_cache_is_down(api, settings, caplog):
     assert answers == [200, 200]
     assert "the cache is down" in caplog.text
     assert api.get("/healthz").json()["cache"] == "down"
+
+
+def test_the_daily_sweep_deletes_only_expired_tokens(api):
+    from market.tasks import tokens_delete_expired_task
+
+    old, fresh = UserFactory(), UserFactory()
+    AuthToken.objects.create(old, expiry=datetime.timedelta(days=1))
+    kept = _log_in(api, fresh.email).json()["token"]
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
+        assert tokens_delete_expired_task() == 1
+    assert not AuthToken.objects.filter(user=old).exists()
+    assert _me(api, kept).status_code == 200
+
+
+def test_an_authenticated_request_costs_one_query_for_its_token(api, django_assert_num_queries):
+    user = UserFactory()
+    token = _log_in(api, user.email).json()["token"]
+    for _ in range(3):  # other tokens of the account are not swept per request
+        AuthToken.objects.create(user)
+    # A POST-only view answers GET with 405 after authenticating: the token (with its user)
+    # is then the request's only query; knox's own sweep would add one for the other tokens.
+    with django_assert_num_queries(1):
+        answer = api.get("/api/v1/auth/verify-email/resend/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert answer.status_code == 405
