@@ -60,6 +60,8 @@ class Event(models.Model):
         MEMBER_REMOVED = "member_removed", _("member removed")
         MEMBER_LEFT = "member_left", _("member left")
         MEMBER_ROLE_CHANGED = "member_role_changed", _("member's role changed")
+        # An account's owner set a new password with a mailed link; data: user, email.
+        PASSWORD_RESET = "password_reset", _("password reset")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)

@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from market import services
+from market import selectors, services
 from market.errors import DomainError
 from market.models import (
     Cooperative,
@@ -21,8 +22,9 @@ from market.models import (
 class ServiceRefusalsAsMessages:
     """A service's refusal while saving or deleting undoes the whole change and says why.
 
-    The admin's add, change and delete views run in one transaction, so a DomainError
-    raised by a service (the last owner, say) rolls back everything the form did.
+    The admin's add, change and delete views run in one transaction, and so do actions
+    here, so a DomainError raised by a service (the last owner, say) rolls back
+    everything the form or the action did.
     """
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -31,6 +33,18 @@ class ServiceRefusalsAsMessages:
         except DomainError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except DomainError as error:  # raised by an action (bulk delete), rolled back whole
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def response_action(self, request, queryset):
+        # An action's changes and its log entries ("deleted ...") commit together or not at all.
+        with transaction.atomic():
+            return super().response_action(request, queryset)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -44,7 +58,9 @@ class ServiceRefusalsAsMessages:
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceRefusalsAsMessages, DjangoUserAdmin):
+    """Deleting goes through services.user_delete: a cooperative's last owner stays."""
+
     ordering = ["email"]
     list_display = ["email", "name", "phone", "email_verified_at", "is_staff", "is_superuser",
                     "is_active", "date_joined"]
@@ -63,6 +79,31 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]}),
     ]
+
+    def get_deleted_objects(self, objs, request):
+        # A last owner is shown as protected: the delete page and the bulk action then
+        # refuse, as they do for any protected row, before anything is deleted.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for user in objs:
+            cooperatives = list(selectors.cooperative_list_last_owned_by(user=user))
+            if cooperatives:
+                message = services.last_owner_message(user=user, cooperatives=cooperatives)
+                self.message_user(request, message, messages.ERROR)
+                protected = [*protected, *(
+                    _("%(cooperative)s (cooperative): %(user)s is its last owner")
+                    % {"cooperative": cooperative.name, "user": user}
+                    for cooperative in cooperatives
+                )]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset):
+        # In the action's transaction (response_action): a refusal rolls back the others too.
+        with transaction.atomic():
+            for user in queryset.order_by("pk"):
+                services.user_delete(user=user)
 
 
 @admin.register(Region)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -152,6 +153,78 @@ class VerifyEmailResendView(APIView):
         answer = {"email": request.user.email, "sent": sent}
         return Response(VerifyEmailResendOutputSerializer(answer).data,
                         status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text=_("The address of the account."))
+
+
+class PasswordResetOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text=_("What happens next, for people to read."))
+
+
+class PasswordResetView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = PER_CLIENT
+    throttle_scope = "password_reset"
+
+    @extend_schema(
+        summary="Forgot your password: mail a link to set a new one",
+        request=PasswordResetInputSerializer,
+        responses={202: OpenApiResponse(
+            PasswordResetOutputSerializer,
+            description=_("The same answer whether or not the address has an account."),
+        )},
+        description=_(
+            "Always 202 with the same body, whether or not the address has an account: the "
+            "answer reveals nothing. An active account's address is mailed a link with a "
+            "`uid` and a `token` for POST /auth/password-reset/confirm/; it works once, until "
+            "the password changes or the account logs in, for PASSWORD_RESET_TIMEOUT seconds "
+            "(a day unless configured)."
+        ),
+    )
+    def post(self, request):
+        data = validated(PasswordResetInputSerializer, request.data)
+        services.password_reset_request(email=data["email"])
+        answer = {"detail": _("If this address has an account, a link to set a new password "
+                              "is on its way to it.")}
+        return Response(PasswordResetOutputSerializer(answer).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text=_("The `uid` of the mailed link."))
+    token = serializers.CharField(max_length=128, help_text=_("The `token` of the mailed link."))
+    password = serializers.CharField(write_only=True, max_length=128,
+                                     help_text=_("The new password."))
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = PER_CLIENT
+    throttle_scope = "password_reset_confirm"
+
+    @extend_schema(
+        summary="Set a new password with the link mailed to you",
+        request=PasswordResetConfirmInputSerializer,
+        responses={200: OpenApiResponse(
+            PasswordResetOutputSerializer,
+            description=_("The password is set; every token of the account is revoked."),
+        )},
+        description=_(
+            "Sets the new password, logs the account out everywhere (every API token is "
+            "revoked), lifts a log-in lockout and marks the address verified (the link "
+            "proves the mailbox). A link that is invalid, used or expired is a 400 naming "
+            "`token`; a password too weak or too like the account's e-mail, name or phone a "
+            "400 naming `password`, and nothing changes."
+        ),
+    )
+    def post(self, request):
+        data = validated(PasswordResetConfirmInputSerializer, request.data)
+        services.password_reset_confirm(**data)
+        answer = {"detail": _("Your password is set. Log in with it.")}
+        return Response(PasswordResetOutputSerializer(answer).data)
 
 
 class MeCooperativeSerializer(serializers.Serializer):

@@ -56,6 +56,15 @@ class LastOwner(Conflict):
     default_message = _("The last owner cannot be removed or leave; another owner must join first.")
 
 
+class LastOwnerAccount(Conflict):
+    """Deleting the account would leave cooperatives without an owner; `message` names them."""
+
+    code = "last_owner"
+    default_message = _(
+        "This account is the last owner of a cooperative; make another member owner first."
+    )
+
+
 class InvitationExpired(Conflict):
     code = "invitation_expired"
     default_message = _("This invitation has expired; ask the owner for a new one.")

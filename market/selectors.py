@@ -47,6 +47,18 @@ def cooperatives_visible_to(user: User) -> QuerySet[Cooperative]:
     return Cooperative.objects.filter(pk__in=Cooperative.objects.filter(visible).values("pk"))
 
 
+def cooperative_list_last_owned_by(*, user: User) -> QuerySet[Cooperative]:
+    """The cooperatives whose only owner is the user: without them, they would have none."""
+    owned = Membership.objects.filter(user=user, role=Membership.Role.OWNER)
+    return (
+        Cooperative.objects.filter(pk__in=owned.values("cooperative"))
+        .annotate(owner_count=Count("memberships",
+                                    filter=Q(memberships__role=Membership.Role.OWNER)))
+        .filter(owner_count=1)
+        .order_by("name", "pk")
+    )
+
+
 def cooperative_get_for(*, user: User, slug: str) -> Cooperative:
     """The cooperative if the user may see it, else 404 (no hint that it exists)."""
     cooperative = (

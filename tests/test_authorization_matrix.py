@@ -22,9 +22,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from drf_spectacular.generators import SchemaGenerator
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -221,6 +224,14 @@ TABLE = [
         why="the token is the proof, whoever sends it (no login needed to follow a mailed link)"),
     Row("POST", "/api/v1/auth/verify-email/resend/", logged_in(202),
         why="every account may ask for its own link (a verified one is sent nothing)"),
+    Row("POST", "/api/v1/auth/password-reset/", same(202),
+        body=lambda w: {"email": w.users["buyer"].email},
+        why="anyone may ask; the answer is the same for any address, the mail goes to it"),
+    Row("POST", "/api/v1/auth/password-reset/confirm/", same(200),
+        body=lambda w: {"uid": urlsafe_base64_encode(force_bytes(w.unverified.pk)),
+                        "token": default_token_generator.make_token(w.unverified),
+                        "password": "Rahasia-panjang-77"},
+        why="the mailed link is the proof, whoever sends it (no login: the password is lost)"),
     Row("GET", "/api/v1/me/", logged_in(200)),
     Row("GET", "/api/v1/me/invitations/", logged_in(200),
         sees=(lambda w: w.cooperative.slug, ("buyer",))),

@@ -38,6 +38,9 @@ BUSINESS_RULES = {
     "POST /api/v1/auth/register/": "password strength (common, like the e-mail), e-mail taken",
     "POST /api/v1/auth/token/": "a wrong e-mail or password",
     "POST /api/v1/auth/verify-email/": "a link that is invalid, used or expired",
+    "POST /api/v1/auth/password-reset/confirm/": (
+        "a link that is invalid, used or expired; password strength (common, like the e-mail)"
+    ),
     "GET /api/v1/products/": "an unknown category, cooperative or region",
     "POST /api/v1/products/": "an unknown cooperative or category, an SKU taken",
     "POST /api/v1/cart/items/": "a variant that is not for sale",

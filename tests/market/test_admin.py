@@ -1,9 +1,10 @@
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.db.models.fields.files import FieldFile
 
 from events.models import Event
-from market.models import Membership
-from tests.factories import CooperativeFactory, MembershipFactory
+from market.models import Membership, User
+from tests.factories import CooperativeFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +164,101 @@ def test_the_cooperative_inline_hands_ownership_over_in_one_save(admin_client):
     assert response.status_code == 302, response.context and response.context.get("errors")
     assert list(Membership.objects.values_list("pk", "role")) == [(staff.pk, "owner")]
     assert Event.objects.filter(kind__in=["member_role_changed", "member_removed"]).count() == 2
+
+
+# ---------------------------------------------------------------- deleting a user keeps an owner
+
+
+def test_the_admin_cannot_delete_a_cooperatives_last_owner(admin_client):
+    owner = MembershipFactory(role="owner", cooperative=CooperativeFactory(name="Koperasi Ledo"))
+    url = f"/admin/market/user/{owner.user_id}/delete/"
+
+    page = admin_client.get(url)
+    response = admin_client.post(url, {"post": "yes"}, follow=True)
+
+    for answer in (page, response):
+        assert answer.status_code == 200
+        assert any("last owner of Koperasi Ledo" in message for message in _messages(answer))
+    assert User.objects.filter(pk=owner.user_id).exists()
+    assert Membership.objects.filter(pk=owner.pk).exists()
+
+
+def test_the_admin_deletes_an_owner_when_another_owner_stays(admin_client):
+    owner = MembershipFactory(role="owner")
+    other = MembershipFactory(cooperative=owner.cooperative, role="owner")
+    staff = MembershipFactory(cooperative=owner.cooperative, role="staff")
+
+    response = admin_client.post(f"/admin/market/user/{owner.user_id}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=owner.user_id).exists()
+    assert sorted(Membership.objects.values_list("pk", flat=True)) == [other.pk, staff.pk]
+
+
+def test_the_admin_deletes_a_member_who_is_not_an_owner(admin_client):
+    staff = MembershipFactory(role="staff")
+    MembershipFactory(cooperative=staff.cooperative, role="owner")
+
+    response = admin_client.post(f"/admin/market/user/{staff.user_id}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=staff.user_id).exists()
+
+
+def _bulk_delete(admin_client, users):
+    return admin_client.post(
+        "/admin/market/user/",
+        {"action": "delete_selected", "_selected_action": [user.pk for user in users],
+         "post": "yes"},
+        follow=True,
+    )
+
+
+def test_the_admin_bulk_delete_refuses_all_when_one_is_a_last_owner(admin_client):
+    last_owner = MembershipFactory(role="owner").user
+    nobody = UserFactory()
+
+    response = _bulk_delete(admin_client, [last_owner, nobody])
+
+    assert response.status_code == 200
+    assert any("last owner" in message for message in _messages(response))
+    assert User.objects.filter(pk__in=[last_owner.pk, nobody.pk]).count() == 2
+    assert Membership.objects.filter(user=last_owner).exists()
+
+
+def test_the_admin_bulk_delete_cannot_take_both_owners_of_a_cooperative(admin_client):
+    """Each has another owner when looked at alone; deleting both would leave none."""
+    first = MembershipFactory(role="owner")
+    second = MembershipFactory(cooperative=first.cooperative, role="owner")
+
+    response = _bulk_delete(admin_client, [first.user, second.user])
+
+    assert response.status_code == 200
+    assert any("last owner" in message for message in _messages(response))
+    assert sorted(Membership.objects.values_list("pk", flat=True)) == [first.pk, second.pk]
+    assert User.objects.filter(pk__in=[first.user_id, second.user_id]).count() == 2
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()  # no deletion logged
+
+
+def test_the_admin_bulk_delete_deletes_users_who_leave_an_owner(admin_client):
+    owner = MembershipFactory(role="owner")
+    MembershipFactory(cooperative=owner.cooperative, role="owner")
+    nobody = UserFactory()
+
+    response = _bulk_delete(admin_client, [owner.user, nobody])
+
+    assert response.status_code == 200
+    assert not User.objects.filter(pk__in=[owner.user_id, nobody.pk]).exists()
+    assert Membership.objects.filter(cooperative=owner.cooperative, role="owner").count() == 1
+
+
+def test_deleting_a_last_owner_is_refused_by_the_service_itself():
+    from market import services
+    from market.errors import LastOwnerAccount
+
+    owner = MembershipFactory(role="owner")
+
+    with pytest.raises(LastOwnerAccount):
+        services.user_delete(user=owner.user)
+
+    assert Membership.objects.filter(pk=owner.pk).exists()
