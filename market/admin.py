@@ -6,7 +6,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from market import selectors, services
+from market import selectors
 from market.errors import DomainError
 from market.models import (
     Cooperative,
@@ -17,6 +17,7 @@ from market.models import (
     Region,
     User,
 )
+from market.services import cooperatives, members
 
 
 class ServiceRefusalsAsMessages:
@@ -59,7 +60,7 @@ class ServiceRefusalsAsMessages:
 
 @admin.register(User)
 class UserAdmin(ServiceRefusalsAsMessages, DjangoUserAdmin):
-    """Deleting goes through services.user_delete: a cooperative's last owner stays."""
+    """Deleting goes through members.user_delete: a cooperative's last owner stays."""
 
     ordering = ["email"]
     list_display = ["email", "name", "phone", "email_verified_at", "is_staff", "is_superuser",
@@ -85,25 +86,25 @@ class UserAdmin(ServiceRefusalsAsMessages, DjangoUserAdmin):
         # refuse, as they do for any protected row, before anything is deleted.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         for user in objs:
-            cooperatives = list(selectors.cooperative_list_last_owned_by(user=user))
-            if cooperatives:
-                message = services.last_owner_message(user=user, cooperatives=cooperatives)
+            last_owned = list(selectors.cooperative_list_last_owned_by(user=user))
+            if last_owned:
+                message = members.last_owner_message(user=user, cooperatives=last_owned)
                 self.message_user(request, message, messages.ERROR)
                 protected = [*protected, *(
                     _("%(cooperative)s (cooperative): %(user)s is its last owner")
                     % {"cooperative": cooperative.name, "user": user}
-                    for cooperative in cooperatives
+                    for cooperative in last_owned
                 )]
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):
-        services.user_delete(user=obj)
+        members.user_delete(user=obj)
 
     def delete_queryset(self, request, queryset):
         # In the action's transaction (response_action): a refusal rolls back the others too.
         with transaction.atomic():
             for user in queryset.order_by("pk"):
-                services.user_delete(user=user)
+                members.user_delete(user=user)
 
 
 @admin.register(Region)
@@ -163,7 +164,7 @@ class CooperativeAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
         done = 0
         for cooperative in queryset:
             try:
-                services.cooperative_verify(
+                cooperatives.cooperative_verify(
                     actor=request.user, cooperative=cooperative, decision=decision
                 )
                 done += 1
@@ -184,10 +185,10 @@ class CooperativeAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
             key=lambda membership: membership.role != Membership.Role.OWNER,
         )
         for membership in changed:
-            services.membership_role_set(actor=request.user, cooperative=cooperative,
+            members.membership_role_set(actor=request.user, cooperative=cooperative,
                                          membership_pk=membership.pk, role=membership.role)
         for membership in formset.deleted_objects:
-            services.membership_remove(actor=request.user, cooperative=cooperative,
+            members.membership_remove(actor=request.user, cooperative=cooperative,
                                        membership_pk=membership.pk)
         return None
 
@@ -214,13 +215,13 @@ class MembershipAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change and "role" in form.changed_data:
-            services.membership_role_set(actor=request.user, cooperative=obj.cooperative,
+            members.membership_role_set(actor=request.user, cooperative=obj.cooperative,
                                          membership_pk=obj.pk, role=obj.role)
         elif not change:
             super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
-        services.membership_remove(actor=request.user, cooperative=obj.cooperative,
+        members.membership_remove(actor=request.user, cooperative=obj.cooperative,
                                    membership_pk=obj.pk)
 
     @admin.action(description=_("Remove the selected memberships"), permissions=["delete"])
@@ -228,7 +229,7 @@ class MembershipAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
         done = 0
         for membership in queryset.select_related("user", "cooperative").order_by("pk"):
             try:
-                services.membership_remove(actor=request.user, cooperative=membership.cooperative,
+                members.membership_remove(actor=request.user, cooperative=membership.cooperative,
                                            membership_pk=membership.pk)
                 done += 1
             except DomainError as error:

@@ -19,12 +19,13 @@ from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticate
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from market import selectors, services
+from market import selectors
 from market.api_support import paginated_response, paginated_schema, validated
 from market.models import Cooperative, Membership, RatMeeting, Region
 from market.parsers import JSONParser
 from market.policies import can_manage_members, can_view_private_cooperative, ensure
 from market.schema import conflict_response, error_response
+from market.services import accounts, cooperatives, members
 from market.throttles import PER_CLIENT, PER_CLIENT_AND_USER
 
 LONG_TEXT_MAX_LENGTH = 5_000  # free-text fields (descriptions, RAT notes), in characters
@@ -56,7 +57,7 @@ class RegisterView(APIView):
                    responses={201: UserOutputSerializer})
     def post(self, request):
         data = validated(RegisterInputSerializer, request.data)
-        user = services.user_register(**data)
+        user = accounts.user_register(**data)
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -80,7 +81,7 @@ class TokenView(APIView):
                    request=TokenInputSerializer, responses=TokenOutputSerializer)
     def post(self, request):
         data = validated(TokenInputSerializer, request.data)
-        token, expires_at = services.token_issue(
+        token, expires_at = accounts.token_issue(
             request=request._request, email=data["email"], password=data["password"]
         )
         return Response(TokenOutputSerializer({"token": token, "expires_at": expires_at}).data)
@@ -92,7 +93,7 @@ class LogoutView(APIView):
     @extend_schema(summary="Log out: revoke the token sent", request=None,
                    responses={204: None})
     def post(self, request):
-        services.token_revoke(request=request._request, token=request.auth)
+        accounts.token_revoke(request=request._request, token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -124,7 +125,7 @@ class VerifyEmailView(APIView):
     )
     def post(self, request):
         data = validated(VerifyEmailInputSerializer, request.data)
-        user = services.user_email_verify(token=data["token"])
+        user = accounts.user_email_verify(token=data["token"])
         return Response(VerifyEmailOutputSerializer(user).data)
 
 
@@ -149,7 +150,7 @@ class VerifyEmailResendView(APIView):
         ),
     )
     def post(self, request):
-        sent = services.user_email_verification_send(user=request.user)
+        sent = accounts.user_email_verification_send(user=request.user)
         answer = {"email": request.user.email, "sent": sent}
         return Response(VerifyEmailResendOutputSerializer(answer).data,
                         status=status.HTTP_202_ACCEPTED)
@@ -186,7 +187,7 @@ class PasswordResetView(APIView):
     )
     def post(self, request):
         data = validated(PasswordResetInputSerializer, request.data)
-        services.password_reset_request(email=data["email"])
+        accounts.password_reset_request(email=data["email"])
         answer = {"detail": _("If this address has an account, a link to set a new password "
                               "is on its way to it.")}
         return Response(PasswordResetOutputSerializer(answer).data, status=status.HTTP_202_ACCEPTED)
@@ -222,7 +223,7 @@ class PasswordResetConfirmView(APIView):
     )
     def post(self, request):
         data = validated(PasswordResetConfirmInputSerializer, request.data)
-        services.password_reset_confirm(**data)
+        accounts.password_reset_confirm(**data)
         answer = {"detail": _("Your password is set. Log in with it.")}
         return Response(PasswordResetOutputSerializer(answer).data)
 
@@ -337,7 +338,7 @@ class MyInvitationAcceptView(APIView):
         ),
     )
     def post(self, request, pk):
-        membership = services.invitation_accept(actor=request.user, invitation_pk=pk)
+        membership = members.invitation_accept(actor=request.user, invitation_pk=pk)
         answer = {"id": pk, "status": "accepted", "cooperative": membership.cooperative,
                   "role": membership.role, "membership_id": membership.pk}
         return Response(InvitationAnswerSerializer(answer).data)
@@ -357,7 +358,7 @@ class MyInvitationDeclineView(APIView):
         description=_("The invitee declines; the same 403, 404 and 409 answers as accepting."),
     )
     def post(self, request, pk):
-        invitation = services.invitation_decline(actor=request.user, invitation_pk=pk)
+        invitation = members.invitation_decline(actor=request.user, invitation_pk=pk)
         answer = {"id": invitation.pk, "status": "declined",
                   "cooperative": invitation.cooperative, "role": invitation.role,
                   "membership_id": None}
@@ -467,10 +468,10 @@ class CooperativeListCreateView(APIView):
         ],
     )
     def get(self, request):
-        cooperatives = selectors.cooperative_list_public(
+        listed = selectors.cooperative_list_public(
             region=request.query_params.get("region"), q=request.query_params.get("q")
         )
-        return paginated_response(request, self, cooperatives, CooperativeListSerializer)
+        return paginated_response(request, self, listed, CooperativeListSerializer)
 
     @extend_schema(
         summary="Register a cooperative (you become its owner)",
@@ -478,7 +479,7 @@ class CooperativeListCreateView(APIView):
     )
     def post(self, request):
         data = validated(CooperativeCreateSerializer, request.data)
-        cooperative = services.cooperative_register(owner=request.user, **data)
+        cooperative = cooperatives.cooperative_register(owner=request.user, **data)
         cooperative = selectors.cooperative_get_for(user=request.user, slug=cooperative.slug)
         return Response(
             CooperativeDetailSerializer(cooperative, context={"request": request}).data,
@@ -500,7 +501,7 @@ class CooperativeDetailView(APIView):
     def patch(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(CooperativeUpdateSerializer, request.data, partial=True)
-        services.cooperative_update(actor=request.user, cooperative=cooperative, **data)
+        cooperatives.cooperative_update(actor=request.user, cooperative=cooperative, **data)
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
 
@@ -520,13 +521,13 @@ class CooperativeLogoView(APIView):
     def put(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(LogoUploadSerializer, request.data)
-        services.cooperative_update(actor=request.user, cooperative=cooperative, **data)
+        cooperatives.cooperative_update(actor=request.user, cooperative=cooperative, **data)
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
 
 
 class VerifyInputSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=services.VERIFY_DECISIONS)
+    decision = serializers.ChoiceField(choices=cooperatives.VERIFY_DECISIONS)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
@@ -540,7 +541,7 @@ class CooperativeVerifyView(APIView):
     def post(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(VerifyInputSerializer, request.data)
-        services.cooperative_verify(actor=request.user, cooperative=cooperative, **data)
+        cooperatives.cooperative_verify(actor=request.user, cooperative=cooperative, **data)
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
 
@@ -604,8 +605,8 @@ class CooperativeMembersView(APIView):
     def get(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         ensure(can_manage_members(request.user, cooperative))
-        members = selectors.membership_list(cooperative=cooperative)
-        return paginated_response(request, self, members, MemberOutputSerializer)
+        memberships = selectors.membership_list(cooperative=cooperative)
+        return paginated_response(request, self, memberships, MemberOutputSerializer)
 
     @extend_schema(
         summary="Invite someone to a cooperative's staff",
@@ -623,7 +624,7 @@ class CooperativeMembersView(APIView):
     def post(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(MemberInputSerializer, request.data)
-        invitation = services.invitation_send(actor=request.user, cooperative=cooperative, **data)
+        invitation = members.invitation_send(actor=request.user, cooperative=cooperative, **data)
         return Response(InvitationSentSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 
@@ -640,7 +641,7 @@ class CooperativeMemberDetailView(APIView):
     )
     def delete(self, request, slug, pk):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
-        services.membership_remove(actor=request.user, cooperative=cooperative, membership_pk=pk)
+        members.membership_remove(actor=request.user, cooperative=cooperative, membership_pk=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -674,7 +675,7 @@ class CooperativeInvitationDetailView(APIView):
     )
     def delete(self, request, slug, pk):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
-        services.invitation_cancel(actor=request.user, cooperative=cooperative, invitation_pk=pk)
+        members.invitation_cancel(actor=request.user, cooperative=cooperative, invitation_pk=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -702,7 +703,7 @@ class CooperativeRatView(APIView):
     def post(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(RatSerializer, request.data)
-        meeting = services.rat_record(actor=request.user, cooperative=cooperative, **data)
+        meeting = cooperatives.rat_record(actor=request.user, cooperative=cooperative, **data)
         return Response(RatSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
 

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from market import services
 from market.models import Cooperative, DinasOfficer, Region, User
+from market.services import cooperatives
 
 DEMO_PASSWORD = "pasar-demo-2026"
 COOPERATIVES_TOTAL = 191
@@ -85,7 +85,7 @@ def _seed_market() -> DemoLogins:
         cooperative = _cooperative(number, name, kind, district, owner, rng)
         _decide(cooperative, _demo_status(number), admin)
         if number < RAT_THIS_YEAR_TOTAL and cooperative.last_rat_date is None:
-            services.rat_record(
+            cooperatives.rat_record(
                 actor=owner,
                 cooperative=cooperative,
                 held_on=_rat_day(today, rng),
@@ -120,7 +120,7 @@ def _cooperative(number, name, kind, district, owner, rng) -> Cooperative:
     existing = Cooperative.objects.filter(nik=_nik(number)).first()
     if existing:
         return existing
-    return services.cooperative_register(
+    return cooperatives.cooperative_register(
         owner=owner,
         name=name,
         nik=_nik(number),
@@ -137,7 +137,7 @@ def _cooperative(number, name, kind, district, owner, rng) -> Cooperative:
 
 def _decide(cooperative: Cooperative, status: str, admin: User) -> None:
     if cooperative.status != status and status != Cooperative.Status.PENDING:
-        services.cooperative_verify(
+        cooperatives.cooperative_verify(
             actor=admin, cooperative=cooperative, decision=status, note="Data demo"
         )
 

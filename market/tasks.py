@@ -132,6 +132,6 @@ def _valid_for(duration: datetime.timedelta) -> str:
 
 @shared_task
 def tokens_delete_expired_task() -> int:
-    from market import services  # services enqueue this module's tasks: import when run
+    from market.services import accounts  # services enqueue this module's tasks: import when run
 
-    return services.tokens_delete_expired()
+    return accounts.tokens_delete_expired()

@@ -32,8 +32,8 @@ from drf_spectacular.generators import SchemaGenerator
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from market import services as market_services
 from market.models import Cooperative, Membership, User
+from market.services import members
 from market.tokens import email_verification_token
 from orders.models import CartItem, Order
 from payments import services as payment_services
@@ -107,7 +107,7 @@ def _world_build() -> SimpleNamespace:
 
     unpaid = order(Order.Status.PENDING_PAYMENT)
     order(Order.Status.COMPLETED)  # what the platform holds for the cooperative, to pay out
-    invitation = market_services.invitation_send(
+    invitation = members.invitation_send(
         actor=roles["owner"], cooperative=cooperative, email=buyer.email, role="staff"
     )
     membership_of = {

@@ -23,8 +23,8 @@ from catalog import services as catalog_services
 from catalog.models import ProductImage
 from events.models import Event, OutboxTask
 from events.outbox import PICKUP_GRACE, outbox_resend_due, outbox_run
-from market import services as market_services
 from market.models import Cooperative, User
+from market.services import cooperatives
 from orders.services import lifecycle
 from payments import settlement
 from payments.models import Payment, Refund
@@ -83,7 +83,7 @@ def test_a_task_is_written_in_its_use_cases_transaction_and_sent_only_after_comm
     cooperative, officer = pending_cooperative("ketua@rotan.id")
 
     with django_capture_on_commit_callbacks() as callbacks:
-        market_services.cooperative_verify(actor=officer, cooperative=cooperative,
+        cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,
                                            decision="verified")
         row = OutboxTask.objects.get()
 
@@ -101,7 +101,7 @@ def test_a_use_case_that_rolls_back_leaves_no_task_and_sends_nothing(
 
     def verify_then_roll_back():
         with transaction.atomic():
-            market_services.cooperative_verify(actor=officer, cooperative=cooperative,
+            cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,
                                                decision="verified")
             raise RolledBack
 
@@ -121,7 +121,7 @@ def test_after_commit_the_task_runs_marks_its_row_done_and_mails_once(
     cooperative, officer = pending_cooperative("ketua@rotan.id")
 
     with django_capture_on_commit_callbacks(execute=True):
-        market_services.cooperative_verify(actor=officer, cooperative=cooperative,
+        cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,
                                            decision="verified")
 
     row = OutboxTask.objects.get()
@@ -135,7 +135,7 @@ def test_a_second_delivery_of_a_done_task_is_skipped_and_mails_nobody_again(
 ):
     cooperative, officer = pending_cooperative("ketua@rotan.id")
     with django_capture_on_commit_callbacks(execute=True):
-        market_services.cooperative_verify(actor=officer, cooperative=cooperative,
+        cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,
                                            decision="verified")
     row = OutboxTask.objects.get()
 
@@ -302,9 +302,9 @@ def test_a_refund_that_stripe_never_takes_ends_failed_and_its_amount_is_given_ba
 def test_the_resender_sends_only_the_tasks_whose_time_came():
     lost, lost_officer = pending_cooperative("lost@rotan.id")
     fresh, fresh_officer = pending_cooperative("fresh@rotan.id")
-    market_services.cooperative_verify(actor=lost_officer, cooperative=lost, decision="verified",
+    cooperatives.cooperative_verify(actor=lost_officer, cooperative=lost, decision="verified",
                                        now=NOW - PICKUP_GRACE - datetime.timedelta(minutes=1))
-    market_services.cooperative_verify(actor=fresh_officer, cooperative=fresh,
+    cooperatives.cooperative_verify(actor=fresh_officer, cooperative=fresh,
                                        decision="verified", now=NOW)
     lost_row = OutboxTask.objects.get(kwargs__cooperative_pk=lost.pk)
     fresh_row = OutboxTask.objects.get(kwargs__cooperative_pk=fresh.pk)
@@ -325,7 +325,7 @@ def test_the_resender_leaves_done_and_failed_tasks_alone(photo):
     image.image.storage.delete(image.image.name)
     run_until_it_stops(failed_row)
     cooperative, officer = pending_cooperative("ketua@rotan.id")
-    market_services.cooperative_verify(actor=officer, cooperative=cooperative,
+    cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,
                                        decision="verified")
     done_row = OutboxTask.objects.get(name=DECISION_MAIL_TASK)
     outbox_run(outbox_pk=done_row.pk)
@@ -384,7 +384,7 @@ def test_the_admin_retry_does_not_run_a_done_task_again(
 ):
     cooperative, officer = pending_cooperative("ketua@rotan.id")
     with django_capture_on_commit_callbacks(execute=True):
-        market_services.cooperative_verify(actor=officer, cooperative=cooperative,
+        cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,
                                            decision="verified")
     row = OutboxTask.objects.get()
 

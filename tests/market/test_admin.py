@@ -253,12 +253,12 @@ def test_the_admin_bulk_delete_deletes_users_who_leave_an_owner(admin_client):
 
 
 def test_deleting_a_last_owner_is_refused_by_the_service_itself():
-    from market import services
     from market.errors import LastOwnerAccount
+    from market.services import members
 
     owner = MembershipFactory(role="owner")
 
     with pytest.raises(LastOwnerAccount):
-        services.user_delete(user=owner.user)
+        members.user_delete(user=owner.user)
 
     assert Membership.objects.filter(pk=owner.pk).exists()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from market import services
 from market.celery import app as celery_app
+from market.services import cooperatives
 from tests.factories import CooperativeFactory, DinasOfficerFactory, MembershipFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def test_a_real_worker_sends_the_verification_mail_after_commit(live_worker):
                       user=UserFactory(email="ketua@rotan.id"))
     officer = DinasOfficerFactory(regions=[cooperative.region]).user
 
-    services.cooperative_verify(actor=officer, cooperative=cooperative, decision="verified")
+    cooperatives.cooperative_verify(actor=officer, cooperative=cooperative, decision="verified")
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(live_worker.glob("*.log")):

@@ -3,8 +3,8 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from PIL import Image
 
-from market import services
 from market.models import Cooperative, Membership
+from market.services import cooperatives
 from tests.catalog.uploads import camera_exif, image_upload, text_file_named_jpg
 from tests.factories import (
     CooperativeFactory,
@@ -322,11 +322,11 @@ def test_a_logo_is_checked_and_stored_without_its_camera_data(user_client, coope
 
 def test_a_profile_edit_never_undoes_a_dinas_decision_made_meanwhile(cooperative, owner, officer):
     opened = Cooperative.objects.get(pk=cooperative.pk)  # the owner's form, opened earlier
-    services.cooperative_verify(
+    cooperatives.cooperative_verify(
         actor=officer, cooperative=cooperative, decision="suspended", note="Tidak aktif"
     )
 
-    services.cooperative_update(actor=owner, cooperative=opened, phone="0811000")
+    cooperatives.cooperative_update(actor=owner, cooperative=opened, phone="0811000")
 
     cooperative.refresh_from_db()
     assert (cooperative.status, cooperative.status_note, cooperative.phone) == (

@@ -204,11 +204,11 @@ def test_resending_is_limited_per_user(user_client, settings, fresh_limits):
 
 
 def test_the_mail_is_not_sent_once_the_address_is_verified(django_capture_on_commit_callbacks):
-    from market import services
+    from market.services import accounts
 
     user = UserFactory(unverified=True)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.user_email_verification_send(user=user)
+        accounts.user_email_verification_send(user=user)
     User.objects.filter(pk=user.pk).update(email_verified_at=NOW)
     for callback in callbacks:
         callback()

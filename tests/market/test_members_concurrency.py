@@ -2,9 +2,9 @@
 
 import pytest
 
-from market import services
 from market.errors import LastOwner
 from market.models import Membership
+from market.services import members
 from tests.factories import CooperativeFactory, MembershipFactory
 from tests.orders.test_concurrency import run_together
 
@@ -17,7 +17,7 @@ def test_two_owners_removing_each_other_at_once_leave_one_owner():
     MembershipFactory(cooperative=cooperative, role="staff")
     pairs = [(first, second), (second, first)]
 
-    results = run_together(2, lambda i: services.membership_remove(
+    results = run_together(2, lambda i: members.membership_remove(
         actor=pairs[i][0].user, cooperative=cooperative, membership_pk=pairs[i][1].pk
     ))
 
@@ -30,7 +30,7 @@ def test_three_owners_all_leaving_at_once_leave_one_owner():
     cooperative = CooperativeFactory()
     owners = [MembershipFactory(cooperative=cooperative, role="owner") for _ in range(3)]
 
-    results = run_together(3, lambda i: services.membership_remove(
+    results = run_together(3, lambda i: members.membership_remove(
         actor=owners[i].user, cooperative=cooperative, membership_pk=owners[i].pk
     ))
 

@@ -110,11 +110,11 @@ def test_an_inactive_account_is_mailed_nothing(api, django_capture_on_commit_cal
 
 
 def test_the_mail_is_not_sent_once_the_address_changed(django_capture_on_commit_callbacks):
-    from market import services
+    from market.services import accounts
 
     user = UserFactory(email="lama@example.com")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.password_reset_request(email="lama@example.com")
+        accounts.password_reset_request(email="lama@example.com")
     user.email = "baru@example.com"
     user.save()
     for callback in callbacks:

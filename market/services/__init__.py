@@ -1,0 +1,1 @@
+"""Write use cases of the marketplace core, one module per area."""
