@@ -48,6 +48,26 @@ def test_the_openapi_schema_validates_and_lists_every_endpoint(api):
         assert path in schema["paths"], path
 
 
+def test_every_operation_has_a_summary_one_declared_tag_and_its_error_answers(api):
+    schema = yaml.safe_load(api.get("/api/v1/schema/").content)
+    declared = {tag["name"] for tag in schema["tags"]}
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("summary"), where
+            assert len(operation["tags"]) == 1, where
+            assert operation["tags"][0] in declared, where
+            assert "503" in operation["responses"], where  # the database may be down
+            if operation.get("security") and {} not in operation["security"]:
+                assert "401" in operation["responses"], where
+
+
+def test_the_docs_page_describes_authentication_and_errors(api):
+    description = yaml.safe_load(api.get("/api/v1/schema/").content)["info"]["description"]
+    for topic in ("Authorization: Token", "expires_at", "429", "Retry-After", "Idempotency-Key"):
+        assert topic in description, topic
+
+
 def test_the_docs_page_loads_its_assets_from_our_own_server(api):
     html = api.get("/api/v1/docs/").content.decode()
     assert "swagger-ui" in html
