@@ -7,7 +7,6 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -456,21 +455,34 @@ class CooperativeUpdateSerializer(serializers.ModelSerializer):
         }
 
 
+class CooperativeListQuerySerializer(serializers.Serializer):
+    region = serializers.CharField(
+        required=False, allow_blank=True, max_length=13, default="",
+        help_text=_("Region code; includes sub-regions."),
+    )
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="",
+                              help_text=_("Words in the name or description."))
+    status = serializers.ChoiceField(
+        choices=Cooperative.Status.choices, required=False, allow_blank=True, default="",
+        help_text=_(
+            "Blank or `verified`: the market's list, by name. Another status lists what the "
+            "caller may see in it, oldest first: a dinas officer the cooperatives of their "
+            "regions (`pending` is the verification queue), staff their own."
+        ),
+    )
+
+
 class CooperativeListCreateView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
     @paginated_schema(
         CooperativeListSerializer,
-        summary="List the verified cooperatives",
-        parameters=[
-            OpenApiParameter("region", description="Region code; includes sub-regions."),
-            OpenApiParameter("q", description="Words in the name or description."),
-        ],
+        summary="List the verified cooperatives, or the verification queue",
+        parameters=[CooperativeListQuerySerializer],
     )
     def get(self, request):
-        listed = selectors.cooperative_list_public(
-            region=request.query_params.get("region"), q=request.query_params.get("q")
-        )
+        query = validated(CooperativeListQuerySerializer, request.query_params)
+        listed = selectors.cooperative_list_for(user=request.user, **query)
         return paginated_response(request, self, listed, CooperativeListSerializer)
 
     @extend_schema(

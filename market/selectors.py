@@ -33,6 +33,24 @@ def cooperative_list_public(*, region: str | None = None, q: str | None = None):
     return cooperatives.select_related("region").order_by("name", "pk")
 
 
+def cooperative_list_for(
+    *, user: User, status: str = "", region: str = "", q: str = ""
+) -> QuerySet[Cooperative]:
+    """The market's list (verified, by name), or with another `status` what the user may see.
+
+    A dinas officer asking for `pending` gets the verification queue of their regions,
+    oldest first; staff get their own cooperatives in that status; others get none.
+    """
+    if not status or status == Cooperative.Status.VERIFIED:
+        return cooperative_list_public(region=region, q=q)
+    listed = cooperatives_visible_to(user).filter(status=status)
+    if region:
+        listed = listed.filter(Region.within_q(region, "region__code"))
+    if q:
+        listed = listed.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    return listed.select_related("region").order_by("created_at", "pk")
+
+
 def cooperatives_visible_to(user: User) -> QuerySet[Cooperative]:
     """Verified ones for everyone; unverified ones to their staff and dinas in scope."""
     if is_platform_admin(user) or is_finance_staff(user):

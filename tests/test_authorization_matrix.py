@@ -246,6 +246,11 @@ TABLE = [
     # -------------------------------------------------------- regions, cooperatives
     Row("GET", "/api/v1/regions/", same(200)),
     Row("GET", "/api/v1/cooperatives/", same(200)),
+    Row("GET", "/api/v1/cooperatives/", same(200), label="verification queue",
+        url=lambda w: "/api/v1/cooperatives/?status=pending",
+        sees=(lambda w: w.pending.slug,
+              ("staff", "owner", "manager", "officer", "finance", "admin")),
+        why="each sees the pending cooperatives they may see: theirs, their regions', all"),
     Row("POST", "/api/v1/cooperatives/", logged_in(201), body=lambda w: COOPERATIVE_NEW),
     Row("GET", "/api/v1/cooperatives/{slug}/", same(200), url=cooperative_url("cooperative"),
         label="verified"),
