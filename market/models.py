@@ -328,3 +328,53 @@ class RatMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"RAT {self.cooperative} {self.held_on}"
+
+
+class DailySales(models.Model):
+    """The sales figures of one Asia/Jakarta day, cooperative and category.
+
+    Derived from the sale and refund events only (market.monitoring): kept up to
+    date in the transaction that writes them, and rebuilt from them on demand.
+    `category` null: lines without a category. Net (gross less refunds) is not
+    stored: it is `F("gross") - F("refunds")` in any sum, so it cannot drift.
+    """
+
+    day = models.DateField(_("day"))
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="daily_sales"
+    )
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Paid orders, each counted once: on the row of its largest category (see monitoring).
+    orders = models.BigIntegerField(_("orders"), default=0)
+    items = models.BigIntegerField(_("items"), default=0)
+    gross = models.BigIntegerField(_("gross (rupiah)"), default=0)
+    refunds = models.BigIntegerField(_("refunds (rupiah)"), default=0)
+
+    class Meta:
+        verbose_name = _("daily sales")
+        verbose_name_plural = _("daily sales")
+        constraints = [
+            # Two partial indexes, because a unique index lets NULLs repeat; the upsert's
+            # ON CONFLICT names the one that fits the row.
+            models.UniqueConstraint(
+                fields=["day", "cooperative", "category"], name="daily_sales_one_per_category",
+                condition=Q(category__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["day", "cooperative"], name="daily_sales_one_uncategorised",
+                condition=Q(category__isnull=True),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cooperative", "day"], name="daily_sales_coop_day"),
+            models.Index(fields=["category", "day"], name="daily_sales_category_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.cooperative_id}/{self.category_id}"
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunds

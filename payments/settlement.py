@@ -25,6 +25,7 @@ from events.outbox import outbox_enqueue
 from events.record import event_record
 from market.errors import Conflict, InvalidInput
 from market.models import Cooperative, User
+from market.monitoring import rupiah_split
 from orders.errors import IdempotencyKeyReused
 from orders.models import Checkout, Order, OrderLine
 from orders.services.transitions import order_transition
@@ -117,20 +118,28 @@ def payment_paid(
     payment.save(update_fields=["status", "succeeded_at", "updated_at"])
     event_record(kind=Kind.PAYMENT_SUCCEEDED, at=now, actor=actor, payment=payment,
                  amount=received if received is not None else payment.amount)
-    unpaid = [order for order in orders if order.status == Order.Status.PENDING_PAYMENT]
-    details = _sale_details(unpaid)
-    for order in unpaid:
-        order_transition(order=order, to=Order.Status.PAID, actor=None, now=now, paid_at=now,
-                         amount=order.total, data=details[order.pk])
-    if received is not None and received > payment.amount:
-        # Paid before a cancellation shrank the amount: send the difference back.
-        _refund_excess(payment, orders, received - payment.amount, now)
+    # Paid before a cancellation shrank the amount: the difference goes back.
+    excess = received - payment.amount if received is not None else 0
+    if excess > 0:
+        payment.amount += excess  # what was received counts as paid, then the excess goes back
+        payment.save(update_fields=["amount"])
+    details = _sale_details(orders)
+    # Order by order (by primary key, so by cooperative): the sales figures' lock order.
+    for order in orders:
+        if order.status == Order.Status.PENDING_PAYMENT:
+            order_transition(order=order, to=Order.Status.PAID, actor=None, now=now,
+                             paid_at=now, amount=order.total, data=details[order.pk])
+        elif order.status == Order.Status.CANCELLED and excess > 0:
+            excess -= _refund_excess(payment, order, excess, details[order.pk], now)
     return payment
 
 
 def _sale_details(orders: list[Order]) -> dict[int, dict]:
-    """Per order: items sold and gross per category, for the sales figures (one query)."""
-    details: dict[int, dict] = {order.pk: {"items": 0, "categories": {}} for order in orders}
+    """Per order: items sold, and gross and items per category, for the sales figures
+    (one query). Categories are keyed by id as a string, "None" for lines without one."""
+    details: dict[int, dict] = {
+        order.pk: {"items": 0, "categories": {}, "category_items": {}} for order in orders
+    }
     rows = (
         OrderLine.objects.filter(order__in=orders).values("order_id", "category_id")
         .annotate(items=Sum("quantity"), gross=Sum("line_total")).order_by()
@@ -139,26 +148,21 @@ def _sale_details(orders: list[Order]) -> dict[int, dict]:
         detail = details[row["order_id"]]
         detail["items"] += row["items"]
         detail["categories"][str(row["category_id"])] = row["gross"]
+        detail["category_items"][str(row["category_id"])] = row["items"]
     return details
 
 
-def _refund_excess(payment: Payment, orders: list[Order], excess: int,
-                   now: datetime.datetime) -> None:
-    """The buyer paid the amount due before a cancellation shrank it: return the difference."""
-    payment.amount += excess  # what was received counts as paid, then the excess goes back
-    payment.save(update_fields=["amount"])
-    for order in orders:
-        if order.status != Order.Status.CANCELLED or not excess:
-            continue
-        amount = min(excess, order_refundable(order))
-        if amount:
-            # Its money did come in, after it was cancelled: a sale, then its refund.
-            event_record(kind=Kind.ORDER_PAID, at=now, order=order, payment=payment,
-                         cooperative_id=order.cooperative_id, status=order.status,
-                         amount=amount, data={"after_cancellation": True})
-            refund_requested(order=order, payment=payment, amount=amount,
-                             reason=_("Cancelled before payment"), actor=None, now=now)
-            excess -= amount
+def _refund_excess(payment: Payment, order: Order, excess: int, details: dict,
+                   now: datetime.datetime) -> int:
+    """A cancelled order's money came in after all: a sale, then its refund; what it took."""
+    amount = min(excess, order_refundable(order))
+    if amount:
+        event_record(kind=Kind.ORDER_PAID, at=now, order=order, payment=payment,
+                     cooperative_id=order.cooperative_id, status=order.status, amount=amount,
+                     data={"after_cancellation": True, "categories": details["categories"]})
+        refund_requested(order=order, payment=payment, amount=amount,
+                         reason=_("Cancelled before payment"), actor=None, now=now)
+    return amount
 
 
 @transaction.atomic
@@ -278,11 +282,14 @@ def refund_requested(
     payment.refunded_amount += amount
     _payment_move(payment, _refunded_status(payment))
     payment.save(update_fields=["refunded_amount", "status", "updated_at"])
+    if order.completed_at is not None:  # locks the cooperative: before the sales figures
+        _ledger_book_refund(payment=payment, order=order, refund=refund, now=now)
     common = {"at": now, "order": order, "payment": payment, "refund": refund,
               "cooperative_id": order.cooperative_id, "status": order.status, "amount": amount}
-    event_record(kind=Kind.REFUND_REQUESTED, actor=actor, note=reason, **common)
-    if order.completed_at is not None:
-        _ledger_book_refund(payment=payment, order=order, refund=refund, now=now)
+    # Split across the order's categories as its sale was, for the sales figures.
+    split = rupiah_split(amount, _sale_details([order])[order.pk]["categories"])
+    event_record(kind=Kind.REFUND_REQUESTED, actor=actor, note=reason,
+                 data={"categories": split}, **common)
     if settled_in_cash:
         event_record(kind=Kind.REFUND_SUCCEEDED, data={"settled_by": "cooperative"}, **common)
     else:
@@ -342,9 +349,13 @@ def refund_failed(
         event_record(kind=Kind.LEDGER_REFUND, at=now, order=refund.order, refund=refund,
                      cooperative=cooperative, amount=-debit.amount,
                      data={"reversal": True})
+    # Gives back exactly what the request counted, category by category.
+    requested = Event.objects.filter(refund=refund, kind=Kind.REFUND_REQUESTED).values_list(
+        "data", flat=True).first() or {}
     event_record(kind=Kind.REFUND_FAILED, at=now, order=refund.order, payment=payment,
                  refund=refund, cooperative_id=refund.order.cooperative_id,
-                 status=refund.order.status, amount=refund.amount, note=reason)
+                 status=refund.order.status, amount=refund.amount, note=reason,
+                 data={"categories": requested.get("categories", {})})
     return refund
 
 
