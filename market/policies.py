@@ -90,6 +90,13 @@ def can_view_private_cooperative(user: User, cooperative: Cooperative) -> bool:
     return is_cooperative_staff(user, cooperative) or officer_covers(user, cooperative)
 
 
+def can_monitor(user: User) -> bool:
+    """The dinas monitoring (sales figures, the registry): officers, of their regions; admins."""
+    return is_platform_admin(user) or bool(
+        user.is_authenticated and Region.objects.filter(officers__user=user).exists()
+    )
+
+
 def is_finance_staff(user: User) -> bool:
     """Platform finance: confirm bank transfers, pay out cooperatives (any status)."""
     return bool(user.is_authenticated and user.has_perm("payments.manage_finance"))

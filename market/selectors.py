@@ -1,11 +1,36 @@
 """Read queries of the marketplace core; every view and page starts from these."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.translation import gettext as _
 
-from market.errors import NotFound
-from market.models import Cooperative, Invitation, Membership, RatMeeting, Region, User
+from market.errors import NotAllowed, NotFound
+from market.models import (
+    Cooperative,
+    DailySales,
+    Invitation,
+    Membership,
+    RatMeeting,
+    Region,
+    User,
+)
 from market.policies import (
     has_verified_email,
     is_finance_staff,
@@ -140,3 +165,166 @@ def _active_product_count() -> Count:
     from catalog.models import Product
 
     return Count("products", filter=Q(products__status=Product.Status.ACTIVE))
+
+
+# ---------------------------------------------------------------- monitoring (dinas)
+# Read from DailySales only (market.monitoring keeps it), never from the orders; every
+# query starts from `monitoring_scope_q`, so an officer sees their regions' figures alone.
+
+FIGURES = ("orders", "items", "gross", "refunds", "net")
+GROUPS = {  # group_by -> (key field, label field) of the DailySales rows
+    "cooperative": ("cooperative__slug", "cooperative__name"),
+    "region": ("cooperative__region__code", "cooperative__region__name"),
+    "category": ("category__slug", "category__name"),
+    "day": ("day", None),
+    "month": ("month", None),
+}
+UNCATEGORISED = "uncategorised"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date  # inclusive
+
+    def before(self) -> "Period":
+        """The period of the same length that ends the day before this one starts."""
+        end = self.start - datetime.timedelta(days=1)
+        return Period(start=end - (self.end - self.start), end=end)
+
+
+def monitoring_scope_q(user: User, field: str = "region__code") -> Q:
+    """What the user may monitor: everything for an admin, an officer's regions, else nothing."""
+    if is_platform_admin(user):
+        return Q()
+    return officer_scope_q(user, field=field) or Q(pk__in=[])
+
+
+def _monitoring_region_check(user: User, region: str) -> None:
+    """A region filter must lie within the officer's regions (an admin's: anywhere)."""
+    if is_platform_admin(user):
+        return
+    inside = Region.objects.filter(officers__user=user).filter(
+        Q(code=region) | Q(code__in=[region.rsplit(".", depth)[0]
+                                     for depth in range(1, region.count(".") + 1)])
+    )
+    if not inside.exists():
+        raise NotAllowed(_("This region is outside the regions you oversee."))
+
+
+def _monitoring_sales_rows(user: User, *, region: str, cooperative: str) -> QuerySet:
+    rows = DailySales.objects.filter(monitoring_scope_q(user, "cooperative__region__code"))
+    if region:
+        _monitoring_region_check(user, region)
+        rows = rows.filter(Region.within_q(region, "cooperative__region__code"))
+    if cooperative:
+        in_scope = Cooperative.objects.filter(monitoring_scope_q(user), slug=cooperative)
+        if not in_scope.exists():
+            raise NotFound()
+        rows = rows.filter(cooperative__slug=cooperative)
+    return rows
+
+
+def _figures() -> dict:
+    """The sums, under names of their own (an annotation `gross` would hide the field)."""
+    sums = {f"sum_{name}": Sum(name) for name in FIGURES if name != "net"}
+    return {**sums, "sum_net": Sum(F("gross") - F("refunds"))}
+
+
+def _figures_of(row: dict) -> dict[str, int]:
+    return {name: row[f"sum_{name}"] or 0 for name in FIGURES}
+
+
+def _row_key(group_by: str, row: dict) -> tuple[str, str]:
+    key_field, label_field = GROUPS[group_by]
+    key = row[key_field]
+    if group_by == "day":
+        return key.isoformat(), key.isoformat()
+    if group_by == "month":
+        return key.strftime("%Y-%m"), key.strftime("%Y-%m")
+    if key is None:  # goods without a category
+        return UNCATEGORISED, _("Uncategorised")
+    return key, row[label_field]
+
+
+def _totals(rows: list[dict]) -> dict[str, int]:
+    return {name: sum(row[name] for row in rows) for name in FIGURES}
+
+
+def monitoring_sales(
+    *, user: User, period: Period, group_by: str = "cooperative", region: str = "",
+    cooperative: str = "",
+) -> dict:
+    """The sales figures of the period by `group_by`, their totals, and the previous period's.
+
+    Two aggregate queries over DailySales (the rows, the previous totals). Rows by net
+    descending (key as tie-break), days and months in order; totals are the rows' sum.
+    """
+    rows = _monitoring_sales_rows(user, region=region, cooperative=cooperative)
+    current = rows.filter(day__gte=period.start, day__lte=period.end)
+    if group_by == "month":
+        current = current.annotate(month=TruncMonth("day"))
+    key_field, label_field = GROUPS[group_by]
+    grouped = current.values(*filter(None, (key_field, label_field))).annotate(**_figures())
+    if group_by in ("day", "month"):
+        grouped = grouped.order_by(key_field)
+    else:
+        grouped = grouped.order_by("-sum_net", key_field)
+    results = []
+    for row in grouped:
+        key, label = _row_key(group_by, row)
+        results.append({"key": key, "label": label, **_figures_of(row)})
+    before = period.before()
+    previous = rows.filter(day__gte=before.start, day__lte=before.end).aggregate(
+        **_figures()
+    )
+    return {
+        "results": results,
+        "totals": _totals(results),
+        "from": period.start,
+        "to": period.end,
+        "previous": {
+            "from": before.start, "to": before.end,
+            "totals": _figures_of(previous),
+        },
+    }
+
+
+def monitoring_cooperative_list(
+    *, user: User, today: datetime.date, region: str = "", status: str = "",
+    active: bool | None = None, rat_held: int | None = None, rat_missing: int | None = None,
+) -> QuerySet[Cooperative]:
+    """The registry of the cooperatives the user monitors (all statuses), by name.
+
+    Each row carries its last sale (a day with orders or gross), whether it is active
+    (a sale in the last MONITORING_ACTIVE_DAYS days) and its gross of the last 30 days,
+    all as subqueries: one query per page, whatever its size.
+    """
+    active_since = today - datetime.timedelta(days=settings.MONITORING_ACTIVE_DAYS - 1)
+    sales = DailySales.objects.filter(cooperative=OuterRef("pk"))
+    last_sale = (sales.filter(Q(orders__gt=0) | Q(gross__gt=0))
+                 .order_by("-day").values("day")[:1])
+    gross_30d = (
+        sales.filter(day__gte=today - datetime.timedelta(days=29), day__lte=today)
+        .values("cooperative").annotate(total=Sum("gross")).values("total")
+    )
+    listed = Cooperative.objects.filter(monitoring_scope_q(user)).annotate(
+        last_sale_at=Subquery(last_sale),
+        gross_30d=Coalesce(Subquery(gross_30d), Value(0)),
+    ).annotate(
+        active=Case(When(last_sale_at__gte=active_since, then=Value(True)),
+                    default=Value(False), output_field=BooleanField()),
+    )
+    if region:
+        _monitoring_region_check(user, region)
+        listed = listed.filter(Region.within_q(region, "region__code"))
+    if status:
+        listed = listed.filter(status=status)
+    if active is not None:
+        listed = listed.filter(active=active)
+    held_in = RatMeeting.objects.filter(cooperative=OuterRef("pk"))
+    if rat_held is not None:
+        listed = listed.filter(Exists(held_in.filter(held_on__year=rat_held)))
+    if rat_missing is not None:
+        listed = listed.filter(~Exists(held_in.filter(held_on__year=rat_missing)))
+    return listed.select_related("region").order_by("name", "pk")

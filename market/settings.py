@@ -221,6 +221,9 @@ ORDER_RETURN_WINDOW_DAYS = int(os.environ.get("ORDER_RETURN_WINDOW_DAYS", "3"))
 PLATFORM_COMMISSION_BP = int(os.environ.get("PLATFORM_COMMISSION_BP", "500"))  # 5 %
 PAYMENT_METHODS = env_list("PAYMENT_METHODS", "stripe,bank_transfer,cod")
 
+# Dinas monitoring: a cooperative is active with a sale in this many days up to today.
+MONITORING_ACTIVE_DAYS = int(os.environ.get("MONITORING_ACTIVE_DAYS", "90"))
+
 # Staff invitations: days until one expires; links in e-mails start with SITE_URL.
 INVITATION_EXPIRY_DAYS = int(os.environ.get("INVITATION_EXPIRY_DAYS", "14"))
 # E-mail verification: days a link mailed at sign-up (or sent again) stays valid.

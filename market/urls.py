@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from market import api
+from market import api, monitoring_api
 
 api_v1 = [
     path("auth/register/", api.RegisterView.as_view(), name="register"),
@@ -41,6 +41,10 @@ api_v1 = [
          api.CooperativeInvitationDetailView.as_view(), name="cooperative-invitation"),
     path("cooperatives/<slug:slug>/rat/", api.CooperativeRatView.as_view(),
          name="cooperative-rat"),
+    path("monitoring/sales/", monitoring_api.MonitoringSalesView.as_view(),
+         name="monitoring-sales"),
+    path("monitoring/cooperatives/", monitoring_api.MonitoringCooperativeListView.as_view(),
+         name="monitoring-cooperatives"),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
     path("", include("payments.urls")),

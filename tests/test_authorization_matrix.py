@@ -193,6 +193,7 @@ STRIPE_ON = {"STRIPE_SECRET_KEY": "sk_test_matrix", "STRIPE_WEBHOOK_SECRET": "wh
 MANAGERS_ONLY = (401, 403, 403, 403, 403, 200, 200, 403, 403, 403, 200)
 ITS_STAFF = (401, 403, 403, 200, 403, 200, 200, 403, 403, 403, 200)
 FULFILMENT = (401, 403, 404, 200, 404, 200, 200, 403, 404, 404, 200)
+MONITORS = (401, 403, 403, 403, 403, 403, 403, 200, 200, 403, 200)
 
 
 def proof_sent(w: SimpleNamespace) -> None:
@@ -393,6 +394,22 @@ TABLE = [
     Row("POST", "/api/v1/payments/stripe/webhook/", same(400), label="no signature",
         settings=STRIPE_ON,
         body=lambda w: {"id": "evt_matrix", "type": "payment_intent.succeeded"}),
+    # -------------------------------------------------------- monitoring (dinas)
+    # Officers see their own regions' figures and registry; only admins see everyone's.
+    Row("GET", "/api/v1/monitoring/sales/", MONITORS,
+        sees=(lambda w: w.cooperative.slug, ("officer", "admin"))),
+    Row("GET", "/api/v1/monitoring/sales/",
+        (401, 403, 403, 403, 403, 403, 403, 200, 404, 403, 200), label="one cooperative",
+        url=lambda w: f"/api/v1/monitoring/sales/?cooperative={w.cooperative.slug}",
+        why="a cooperative outside the officer's regions is not found"),
+    Row("GET", "/api/v1/monitoring/sales/",
+        (401, 403, 403, 403, 403, 403, 403, 200, 403, 403, 200), label="one region",
+        url=lambda w: f"/api/v1/monitoring/sales/?region={DISTRICT}&group_by=region"),
+    Row("GET", "/api/v1/monitoring/cooperatives/", MONITORS,
+        sees=(lambda w: w.pending.slug, ("officer", "admin"))),
+    Row("GET", "/api/v1/monitoring/cooperatives/",
+        (401, 403, 403, 403, 403, 403, 403, 200, 403, 403, 200), label="one region",
+        url=lambda w: f"/api/v1/monitoring/cooperatives/?region={DISTRICT}"),
     # -------------------------------------------------------- service
     Row("GET", "/healthz", same(200)),
     Row("GET", "/api/v1/schema/", same(200)),
