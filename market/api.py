@@ -492,11 +492,7 @@ class CooperativeListCreateView(APIView):
     def post(self, request):
         data = validated(CooperativeCreateSerializer, request.data)
         cooperative = cooperatives.cooperative_register(owner=request.user, **data)
-        cooperative = selectors.cooperative_get_for(user=request.user, slug=cooperative.slug)
-        return Response(
-            CooperativeDetailSerializer(cooperative, context={"request": request}).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return _cooperative_detail(request, cooperative.slug, code=status.HTTP_201_CREATED)
 
 
 class CooperativeDetailView(APIView):
@@ -505,8 +501,7 @@ class CooperativeDetailView(APIView):
 
     @extend_schema(summary="Get a cooperative's profile", responses=CooperativeDetailSerializer)
     def get(self, request, slug):
-        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
-        return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
+        return _cooperative_detail(request, slug)
 
     @extend_schema(summary="Change a cooperative's profile", request=CooperativeUpdateSerializer,
                    responses=CooperativeDetailSerializer)
@@ -514,8 +509,14 @@ class CooperativeDetailView(APIView):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(CooperativeUpdateSerializer, request.data, partial=True)
         cooperatives.cooperative_update(actor=request.user, cooperative=cooperative, **data)
-        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
-        return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
+        return _cooperative_detail(request, slug)
+
+
+def _cooperative_detail(request, slug: str, code: int = status.HTTP_200_OK) -> Response:
+    """The cooperative as the caller may see it now (after a change: reloaded, annotated)."""
+    cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
+    data = CooperativeDetailSerializer(cooperative, context={"request": request}).data
+    return Response(data, status=code)
 
 
 class LogoUploadSerializer(serializers.Serializer):
@@ -534,8 +535,7 @@ class CooperativeLogoView(APIView):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(LogoUploadSerializer, request.data)
         cooperatives.cooperative_update(actor=request.user, cooperative=cooperative, **data)
-        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
-        return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
+        return _cooperative_detail(request, slug)
 
 
 class VerifyInputSerializer(serializers.Serializer):
@@ -554,8 +554,7 @@ class CooperativeVerifyView(APIView):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
         data = validated(VerifyInputSerializer, request.data)
         cooperatives.cooperative_verify(actor=request.user, cooperative=cooperative, **data)
-        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
-        return Response(CooperativeDetailSerializer(cooperative, context={"request": request}).data)
+        return _cooperative_detail(request, slug)
 
 
 class MemberInputSerializer(serializers.Serializer):
