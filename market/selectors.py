@@ -50,12 +50,16 @@ def region_list(*, level: str | None = None, parent: str | None = None) -> Query
 
 def cooperative_list_public(*, region: str | None = None, q: str | None = None):
     """Verified cooperatives, the ones that appear in the market."""
-    cooperatives = Cooperative.objects.filter(status=Cooperative.Status.VERIFIED)
+    verified = Cooperative.objects.filter(status=Cooperative.Status.VERIFIED)
+    return _cooperatives_matching(verified, region=region, q=q).order_by("name", "pk")
+
+
+def _cooperatives_matching(cooperatives: QuerySet, *, region: str | None, q: str | None):
     if region:
         cooperatives = cooperatives.filter(Region.within_q(region, "region__code"))
     if q:
         cooperatives = cooperatives.filter(Q(name__icontains=q) | Q(description__icontains=q))
-    return cooperatives.select_related("region").order_by("name", "pk")
+    return cooperatives.select_related("region")
 
 
 def cooperative_list_for(
@@ -69,11 +73,7 @@ def cooperative_list_for(
     if not status or status == Cooperative.Status.VERIFIED:
         return cooperative_list_public(region=region, q=q)
     listed = cooperatives_visible_to(user).filter(status=status)
-    if region:
-        listed = listed.filter(Region.within_q(region, "region__code"))
-    if q:
-        listed = listed.filter(Q(name__icontains=q) | Q(description__icontains=q))
-    return listed.select_related("region").order_by("created_at", "pk")
+    return _cooperatives_matching(listed, region=region, q=q).order_by("created_at", "pk")
 
 
 def cooperatives_visible_to(user: User) -> QuerySet[Cooperative]:
