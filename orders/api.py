@@ -290,7 +290,7 @@ class WithheldField(serializers.Field):
         return None
 
 
-class OrderMonitoringSerializer(serializers.ModelSerializer):
+class OrderMonitoringSerializer(OrderSerializer):
     """An order as a dinas officer sees it: the trade, not who bought it or where they live.
 
     No buyer, no address, no tracking number (a courier's tracking page shows the
@@ -300,19 +300,13 @@ class OrderMonitoringSerializer(serializers.ModelSerializer):
 
     buyer = WithheldField()
     tracking_number = WithheldField()
-    cooperative = serializers.CharField(source="cooperative.slug")
-    cooperative_name = serializers.CharField(source="cooperative.name")
-    lines = OrderLineSerializer(many=True)
     events = OrderMonitoringEventSerializer(many=True)
-    payment_status = serializers.CharField(source="checkout.payment.status", default=None)
     shipping_city = serializers.SerializerMethodField()
 
-    class Meta:
-        model = Order
+    class Meta(OrderSerializer.Meta):
         fields = [
-            "number", "status", "cooperative", "cooperative_name", "buyer", "lines", "subtotal",
-            "shipping_fee", "total", "payment_method", "payment_status", "shipping_method",
-            "shipping_city", "carrier", "tracking_number", "created_at", "events",
+            "shipping_city" if name == "shipping_address" else name
+            for name in OrderSerializer.Meta.fields
         ]
 
     def get_shipping_city(self, order) -> str:
