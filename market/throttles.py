@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from market.errors import LockedOut
+
 logger = logging.getLogger(__name__)
 
 
@@ -33,18 +35,22 @@ def lockout_seconds() -> int:
     return int(settings.AXES_COOLOFF_TIME.total_seconds())
 
 
-def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
-    """What django-axes answers a locked-out log-in: 429 with Retry-After, JSON for the API."""
+def locked_out() -> LockedOut:
+    """The refusal of a locked-out log-in, however it arrives (token API, admin, pages)."""
     seconds = lockout_seconds()
     message = _("Too many failed log-ins. Try again in %(minutes)d minutes.") % {
         "minutes": math.ceil(seconds / 60)
     }
+    return LockedOut(message, retry_after=seconds)
+
+
+def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
+    """What django-axes answers a locked-out log-in: 429 with Retry-After, JSON for the API."""
+    error = locked_out()
     if request.path.startswith("/api/"):
-        response = JsonResponse({"code": "locked_out", "detail": message}, status=429)
-    else:
-        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
-    response["Retry-After"] = str(seconds)
-    return response
+        return JsonResponse(error.as_payload(), status=error.status_code, headers=error.headers)
+    return HttpResponse(error.message, status=error.status_code, headers=error.headers,
+                        content_type="text/plain; charset=utf-8")
 
 
 class _ScopedThrottle(SimpleRateThrottle):

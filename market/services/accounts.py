@@ -21,14 +21,13 @@ from events.outbox import outbox_enqueue
 from events.record import event_record
 from market.errors import (
     InvalidInput,
-    LockedOut,
 )
 from market.models import User
 from market.tasks import (
     email_verification_email_task,
     password_reset_email_task,
 )
-from market.throttles import lockout_seconds
+from market.throttles import locked_out
 from market.tokens import email_verification_payload
 
 
@@ -155,7 +154,7 @@ def token_issue(
     """
     user = authenticate(request, username=email.strip().lower(), password=password)
     if getattr(request, "axes_locked_out", False):
-        raise LockedOut(retry_after=lockout_seconds())
+        raise locked_out()
     if user is None:
         raise InvalidInput(fields={"non_field_errors": _("Wrong e-mail or password.")})
     token, key = AuthToken.objects.create(user=user)
