@@ -4,12 +4,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from market import selectors
 from market.errors import DomainError
 from market.models import (
     Cooperative,
+    DailySales,
     DinasOfficer,
     Invitation,
     Membership,
@@ -266,9 +268,50 @@ class DinasOfficerAdmin(admin.ModelAdmin):
 
 @admin.register(RatMeeting)
 class RatMeetingAdmin(admin.ModelAdmin):
-    list_display = ["cooperative", "held_on", "attendance", "members_total"]
+    list_display = ["cooperative", "held_on", "attendance", "members_total", "has_minutes"]
     list_filter = ["held_on"]
     search_fields = ["cooperative__name"]
     list_select_related = ["cooperative"]
     autocomplete_fields = ["cooperative"]
     date_hierarchy = "held_on"
+    # The minutes are private and checked on upload (the RAT API): linked, never a form field.
+    exclude = ["minutes"]
+    readonly_fields = ["minutes_download"]
+
+    @admin.display(description=_("minutes"), boolean=True)
+    def has_minutes(self, meeting) -> bool:
+        return bool(meeting.minutes)
+
+    @admin.display(description=_("minutes"))
+    def minutes_download(self, meeting):
+        if not meeting.minutes:
+            return "—"
+        url = reverse("cooperative-rat-minutes", args=[meeting.cooperative.slug, meeting.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+
+@admin.register(DailySales)
+class DailySalesAdmin(admin.ModelAdmin):
+    """Read-only: the figures come from the sale and refund events alone (market.monitoring)."""
+
+    list_display = ["day", "cooperative", "category", "orders", "items", "gross", "refunds",
+                    "net"]
+    list_filter = [("cooperative__region", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["cooperative__name"]
+    list_select_related = ["cooperative", "category"]
+    date_hierarchy = "day"
+    ordering = ["-day", "cooperative__name", "pk"]
+    show_full_result_count = False  # a row per day, cooperative and category adds up
+
+    @admin.display(description=_("net (rupiah)"))
+    def net(self, row: DailySales) -> int:
+        return row.net
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

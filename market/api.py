@@ -4,8 +4,10 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -20,6 +22,8 @@ from rest_framework.views import APIView
 
 from market import selectors
 from market.api_support import paginated_response, paginated_schema, validated
+from market.documents import PDF_CONTENT_TYPE
+from market.downloads import AnyAcceptNegotiation, private_file_response
 from market.models import Cooperative, Membership, RatMeeting, Region
 from market.parsers import JSONParser
 from market.policies import can_manage_members, can_view_private_cooperative, ensure
@@ -691,16 +695,48 @@ class CooperativeInvitationDetailView(APIView):
 
 
 class RatSerializer(serializers.ModelSerializer):
+    minutes = serializers.SerializerMethodField(
+        help_text=_("Where to download the minutes (a PDF), or null when none were attached."),
+    )
+
     class Meta:
         model = RatMeeting
-        fields = ["id", "held_on", "attendance", "members_total", "notes", "created_at"]
+        fields = ["id", "held_on", "attendance", "members_total", "notes", "created_at",
+                  "minutes"]
         read_only_fields = ["id", "created_at"]
         extra_kwargs = {"notes": {"max_length": LONG_TEXT_MAX_LENGTH}}
         validators: list = []  # the service checks one RAT per day, with a clear message
 
+    def get_minutes(self, meeting) -> str | None:
+        if not meeting.minutes:
+            return None
+        url = reverse("cooperative-rat-minutes", args=[meeting.cooperative.slug, meeting.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class RatInputSerializer(RatSerializer):
+    """A RAT record as multipart/form-data, which may carry the minutes."""
+
+    minutes = serializers.FileField(
+        required=False, help_text=_("The minutes (notulen) of the meeting, a PDF."),
+    )
+
+
+class RatMinutesUploadSerializer(serializers.Serializer):
+    minutes = serializers.FileField(help_text=_("The minutes (notulen) of the meeting, a PDF."))
+
 
 class CooperativeRatView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = PER_CLIENT_AND_USER
+
+    @property
+    def throttle_scope(self) -> str | None:
+        # A record with a file counts against the upload limits; a JSON record does not.
+        request = getattr(self, "request", None)
+        multipart = request is not None and request.content_type.startswith("multipart/")
+        return "upload" if multipart else None
 
     @paginated_schema(RatSerializer, summary="List a cooperative's RAT meetings")
     def get(self, request, slug):
@@ -709,13 +745,69 @@ class CooperativeRatView(APIView):
         meetings = selectors.rat_meeting_list(cooperative=cooperative)
         return paginated_response(request, self, meetings, RatSerializer)
 
-    @extend_schema(summary="Record a RAT meeting", request=RatSerializer,
-                   responses={201: RatSerializer})
+    @extend_schema(
+        summary="Record a RAT meeting",
+        request={"application/json": RatSerializer, "multipart/form-data": RatInputSerializer},
+        responses={201: RatSerializer},
+        description=_(
+            "JSON, or multipart/form-data with the same fields and optionally `minutes`, the "
+            "meeting's minutes as a PDF (checked by content: no scripts, actions or attached "
+            "files). A file that is not such a PDF is a 400 naming `minutes`, and nothing is "
+            "recorded. Multipart records count against the upload rate limits."
+        ),
+    )
     def post(self, request, slug):
         cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
-        data = validated(RatSerializer, request.data)
+        data = validated(RatInputSerializer, request.data)
         meeting = cooperatives.rat_record(actor=request.user, cooperative=cooperative, **data)
-        return Response(RatSerializer(meeting).data, status=status.HTTP_201_CREATED)
+        return Response(RatSerializer(meeting, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class CooperativeRatMinutesView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser]
+    throttle_classes = PER_CLIENT_AND_USER
+    throttle_scope = "upload"
+    content_negotiation_class = AnyAcceptNegotiation
+
+    @extend_schema(
+        summary="Download a RAT meeting's minutes (its staff, dinas in scope)",
+        responses={
+            (200, PDF_CONTENT_TYPE): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description=_("No minutes, or not the caller's to see.")),
+        },
+        description=_(
+            "The minutes as a PDF attachment, to whoever may read the cooperative's RAT "
+            "records: its staff, dinas officers whose regions contain it, platform admins."
+        ),
+    )
+    def get(self, request, slug, pk):
+        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
+        meeting = selectors.rat_meeting_minutes_get_for(
+            user=request.user, cooperative=cooperative, pk=pk
+        )
+        return private_file_response(
+            meeting.minutes, filename=f"rat-minutes-{meeting.held_on.isoformat()}.pdf",
+            content_type=PDF_CONTENT_TYPE,
+        )
+
+    @extend_schema(
+        summary="Attach or replace a RAT meeting's minutes (owner, manager)",
+        request=RatMinutesUploadSerializer, responses=RatSerializer,
+        description=_(
+            "Multipart `minutes`, a PDF checked as when recording the meeting; it replaces "
+            "any minutes attached before. A file that is not such a PDF is a 400 naming "
+            "`minutes`, and the meeting keeps what it had."
+        ),
+    )
+    def put(self, request, slug, pk):
+        cooperative = selectors.cooperative_get_for(user=request.user, slug=slug)
+        data = validated(RatMinutesUploadSerializer, request.data)
+        meeting = cooperatives.rat_minutes_attach(
+            actor=request.user, cooperative=cooperative, meeting_pk=pk, **data
+        )
+        return Response(RatSerializer(meeting, context={"request": request}).data)
 
 
 # ---------------------------------------------------------------- service

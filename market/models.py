@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from market.uploads import RandomFileName
+from market.uploads import RandomFileName, private_storage
 
 nik_validator = RegexValidator(r"^\d{16}$", _("NIK must be exactly 16 digits."))
 
@@ -310,6 +310,11 @@ class RatMeeting(models.Model):
         _("members in total"), validators=[MinValueValidator(1)]
     )
     notes = models.TextField(_("notes"), blank=True)
+    # The minutes (notulen), a PDF, private: read only through the minutes view.
+    minutes = models.FileField(
+        _("minutes"), upload_to=RandomFileName("cooperatives/rat-minutes"),
+        storage=private_storage, blank=True,
+    )
     recorded_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -145,7 +145,7 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
-    # Bank-transfer proofs: outside MEDIA_ROOT, no URL, answered only by their view.
+    # Bank-transfer proofs, RAT minutes: outside MEDIA_ROOT, no URL, answered only by their view.
     "private": {"BACKEND": "market.uploads.PrivateFileSystemStorage"},
 }
 # Uploads: private files, and the bounds of what one upload may cost.
@@ -155,6 +155,8 @@ PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "priva
 PRIVATE_MEDIA_ACCEL_REDIRECT = os.environ.get("PRIVATE_MEDIA_ACCEL_REDIRECT", "")
 IMAGE_MAX_UPLOAD_BYTES = int(os.environ.get("IMAGE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
 PROOF_MAX_BYTES = int(os.environ.get("PROOF_MAX_BYTES", 5 * 1024 * 1024))
+# RAT minutes (a PDF, often scanned pages); below UPLOAD_MAX_BODY_BYTES, which bounds the body.
+RAT_MINUTES_MAX_BYTES = int(os.environ.get("RAT_MINUTES_MAX_BYTES", 10 * 1024 * 1024))
 # Checked from the header before decoding: 16 MP covers phone cameras, bombs are refused.
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", "16000000"))
 # Stored photos are scaled down to this longest side (JPEGs decoded at reduced scale).

@@ -41,6 +41,8 @@ api_v1 = [
          api.CooperativeInvitationDetailView.as_view(), name="cooperative-invitation"),
     path("cooperatives/<slug:slug>/rat/", api.CooperativeRatView.as_view(),
          name="cooperative-rat"),
+    path("cooperatives/<slug:slug>/rat/<int:pk>/minutes/", api.CooperativeRatMinutesView.as_view(),
+         name="cooperative-rat-minutes"),
     path("monitoring/sales/", monitoring_api.MonitoringSalesView.as_view(),
          name="monitoring-sales"),
     path("monitoring/cooperatives/", monitoring_api.MonitoringCooperativeListView.as_view(),

@@ -4,9 +4,8 @@ import json
 
 import stripe
 from django.conf import settings
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils.decorators import method_decorator
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +16,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -32,6 +30,7 @@ from market.api_support import (
     idempotency_key_of,
     validated,
 )
+from market.downloads import AnyAcceptNegotiation, private_file_response
 from market.errors import InvalidInput, NotFound
 from market.policies import can_manage_cooperative, ensure
 from market.schema import conflict_response, error_response
@@ -71,31 +70,13 @@ class ProofUploadSerializer(serializers.Serializer):
 PROOF_MEDIA_TYPES = sorted(set(PROOF_CONTENT_TYPES.values()))
 
 
-class AnyAcceptNegotiation(DefaultContentNegotiation):
-    """A download answers whatever the client accepts; errors are still JSON."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 def proof_file_response(payment) -> HttpResponse:
     """The stored proof as an attachment; behind nginx, an `X-Accel-Redirect` to it."""
     name = payment.proof.name
-    content_type = proof_content_type(name)
-    filename = f"proof-{payment.pk}.{name.rsplit('.', 1)[-1]}"
-    prefix = settings.PRIVATE_MEDIA_ACCEL_REDIRECT
-    if prefix:
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{name}"
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-    else:
-        response = FileResponse(
-            payment.proof.open("rb"), as_attachment=True, filename=filename,
-            content_type=content_type,
-        )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        payment.proof, filename=f"proof-{payment.pk}.{name.rsplit('.', 1)[-1]}",
+        content_type=proof_content_type(name),
+    )
 
 
 class PaymentProofView(APIView):

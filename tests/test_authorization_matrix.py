@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -33,6 +34,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from market.models import Cooperative, Membership, User
+from market.services import cooperatives as cooperative_services
 from market.services import members
 from market.tokens import email_verification_token
 from orders.models import CartItem, Order
@@ -49,6 +51,7 @@ from tests.factories import (
     district,
     order_placed,
 )
+from tests.payments.test_proof_files import pdf_bytes
 
 ROLES = (
     "anonymous",
@@ -202,6 +205,26 @@ def proof_sent(w: SimpleNamespace) -> None:
     )
 
 
+def minutes_upload() -> SimpleUploadedFile:
+    return SimpleUploadedFile("notulen.pdf", pdf_bytes(), content_type="application/pdf")
+
+
+def rat_held(w: SimpleNamespace, **minutes) -> None:
+    """A RAT of the cooperative recorded (`w.rat`, for the URL), without minutes unless given."""
+    w.rat = cooperative_services.rat_record(
+        actor=w.users["owner"], cooperative=w.cooperative, held_on=datetime.date(2025, 6, 28),
+        attendance=30, members_total=40, **minutes,
+    )
+
+
+def rat_held_with_minutes(w: SimpleNamespace) -> None:
+    rat_held(w, minutes=minutes_upload())
+
+
+def rat_minutes_url(w: SimpleNamespace) -> str:
+    return f"/api/v1/cooperatives/{w.cooperative.slug}/rat/{w.rat.pk}/minutes/"
+
+
 def created(codes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(201 if code == 200 else code for code in codes)
 
@@ -297,6 +320,18 @@ TABLE = [
     Row("POST", "/api/v1/cooperatives/{slug}/rat/", created(MANAGERS_ONLY),
         url=cooperative_url("cooperative", "rat/"),
         body=lambda w: {"held_on": yesterday(), "attendance": 30, "members_total": 40}),
+    Row("POST", "/api/v1/cooperatives/{slug}/rat/", created(MANAGERS_ONLY), multipart=True,
+        label="with minutes", url=cooperative_url("cooperative", "rat/"),
+        body=lambda w: {"held_on": yesterday(), "attendance": 30, "members_total": 40,
+                        "minutes": minutes_upload()}),
+    Row("GET", "/api/v1/cooperatives/{slug}/rat/{id}/minutes/",
+        (401, 404, 404, 200, 404, 200, 200, 200, 404, 404, 200), label="attached",
+        url=rat_minutes_url, given=rat_held_with_minutes,
+        why="whoever reads the RAT records; nobody else learns the minutes exist"),
+    Row("GET", "/api/v1/cooperatives/{slug}/rat/{id}/minutes/", logged_in(404),
+        label="none attached", url=rat_minutes_url, given=rat_held),
+    Row("PUT", "/api/v1/cooperatives/{slug}/rat/{id}/minutes/", MANAGERS_ONLY, multipart=True,
+        url=rat_minutes_url, given=rat_held, body=lambda w: {"minutes": minutes_upload()}),
     Row("GET", "/api/v1/cooperatives/{slug}/shipping-options/", same(200),
         url=cooperative_url("cooperative", "shipping-options/")),
     Row("POST", "/api/v1/cooperatives/{slug}/shipping-options/", created(MANAGERS_ONLY),

@@ -47,8 +47,14 @@ BUSINESS_RULES = {
     "POST /api/v1/checkout/": "unknown variants or shipping options, an empty cart",
     "POST /api/v1/cooperatives/": "an unknown district code, a NIK taken",
     "PUT /api/v1/cooperatives/{slug}/logo/": "a file that is not an image, by its content",
-    "POST /api/v1/cooperatives/{slug}/rat/": "a RAT not held yet, more attendance than members",
-    "GET /api/v1/monitoring/sales/": "`from` after `to`, a period over three years or before 2000",
+    "POST /api/v1/cooperatives/{slug}/rat/": (
+        "a RAT not held yet, more attendance than members, minutes that are no clean PDF"
+    ),
+    "PUT /api/v1/cooperatives/{slug}/rat/{id}/minutes/": "a file that is no clean PDF, by content",
+    "GET /api/v1/monitoring/sales/": (
+        "`from` after `to`, a period over three years or before 2000; `group_by=cooperative_day` "
+        "without `format=csv` or `xlsx`"
+    ),
 }
 ACCEPTED_POSITIVE = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 CONFIG = schemathesis.Config.from_dict({

@@ -1,7 +1,11 @@
 """Write use cases of cooperatives: registration, the profile, the dinas decision, RAT records."""
 
 import datetime
+from functools import partial
 
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -10,9 +14,11 @@ from django.utils.translation import gettext as _
 from events.models import Event
 from events.outbox import outbox_enqueue
 from events.record import event_record
+from market.documents import InvalidDocument, pdf_clean
 from market.errors import (
     InvalidInput,
     NikTaken,
+    NotFound,
 )
 from market.images import InvalidImage, image_clean
 from market.models import Cooperative, Membership, RatMeeting, Region, User
@@ -167,24 +173,30 @@ def rat_record(
     attendance: int,
     members_total: int,
     notes: str = "",
+    minutes: UploadedFile | None = None,
 ) -> RatMeeting:
-    """Owner or manager records an annual members' meeting (RAT)."""
+    """Owner or manager records an annual members' meeting (RAT), with its minutes if given."""
     ensure(can_manage_cooperative(actor, cooperative))
     if held_on > timezone.localdate():
         raise InvalidInput(fields={"held_on": _("A RAT cannot be recorded before it is held.")})
     if attendance > members_total:
         raise InvalidInput(fields={"attendance": _("Cannot exceed the members in total.")})
+    meeting = RatMeeting(
+        cooperative=cooperative,
+        held_on=held_on,
+        attendance=attendance,
+        members_total=members_total,
+        notes=notes,
+        recorded_by=actor,
+    )
+    if minutes:
+        meeting.minutes = _rat_minutes_clean(minutes)
     try:
         with transaction.atomic():
-            meeting = RatMeeting.objects.create(
-                cooperative=cooperative,
-                held_on=held_on,
-                attendance=attendance,
-                members_total=members_total,
-                notes=notes,
-                recorded_by=actor,
-            )
+            meeting.save()
     except IntegrityError as error:
+        if meeting.minutes:  # stored before the insert was refused
+            meeting.minutes.storage.delete(meeting.minutes.name)
         raise InvalidInput(
             fields={"held_on": _("A RAT on this day is already recorded.")}
         ) from error
@@ -193,3 +205,34 @@ def rat_record(
         Q(last_rat_date__isnull=True) | Q(last_rat_date__lte=held_on)
     ).update(last_rat_date=held_on, members_count=members_total)
     return meeting
+
+
+@transaction.atomic
+def rat_minutes_attach(
+    *, actor: User, cooperative: Cooperative, meeting_pk: int, minutes: UploadedFile
+) -> RatMeeting:
+    """Owner or manager attaches the minutes to a recorded RAT, or replaces them.
+
+    The replaced file is deleted once the change is committed.
+    """
+    ensure(can_manage_cooperative(actor, cooperative))
+    cleaned = _rat_minutes_clean(minutes)  # before the meeting is locked
+    meeting = (
+        RatMeeting.objects.select_for_update().filter(cooperative=cooperative, pk=meeting_pk)
+        .first()
+    )
+    if meeting is None:
+        raise NotFound()
+    replaced = meeting.minutes.name
+    meeting.minutes.save(cleaned.name, cleaned, save=False)
+    meeting.save(update_fields=["minutes"])
+    if replaced:
+        transaction.on_commit(partial(meeting.minutes.storage.delete, replaced), robust=True)
+    return meeting
+
+
+def _rat_minutes_clean(upload: UploadedFile) -> ContentFile:
+    try:
+        return pdf_clean(upload, max_bytes=settings.RAT_MINUTES_MAX_BYTES)
+    except InvalidDocument as error:
+        raise InvalidInput(fields={"minutes": str(error)}) from error
