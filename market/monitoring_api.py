@@ -1,22 +1,28 @@
 """HTTP API of the dinas monitoring: the sales figures and the registry of cooperatives.
 
 Who may call: `policies.can_monitor`; what they see: the monitoring selectors' scope.
+Both answer JSON, or with `?format=csv` / `?format=xlsx` the same rows as a download
+(market.monitoring_exports); refusals are JSON whatever the format asked for.
 """
 
 import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from market import selectors
-from market.api_support import paginated_response, paginated_schema, validated
+from market import monitoring_exports, selectors
+from market.api_support import PAGE_PARAMETERS, paginated, paginated_response, validated
 from market.models import Cooperative
 from market.policies import can_monitor
 from market.schema import error_response
+from market.spreadsheets import XLSX_CONTENT_TYPE
 
 MAX_PERIOD_DAYS = 3 * 366  # a longer `from`..`to` is a 400
 DEFAULT_PERIOD_DAYS = 30
@@ -30,8 +36,68 @@ class CanMonitor(permissions.BasePermission):
         return can_monitor(request.user)
 
 
+class FileRenderer(BaseRenderer):
+    """A file format the view writes itself: with a renderer of that `format`, DRF lets
+    `?format=csv` through instead of answering 404. It never renders data, as
+    `MonitoringView.finalize_response` answers data (errors too) in JSON."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        raise TypeError("The view answers a file; data is rendered as JSON.")
+
+
+class CsvFileRenderer(FileRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class XlsxFileRenderer(FileRenderer):
+    media_type = XLSX_CONTENT_TYPE
+    format = "xlsx"
+
+
+class FormatFirstNegotiation(DefaultContentNegotiation):
+    """`?format=` decides, whatever the Accept header says; a format no renderer has falls to
+    JSON, where the query's validation names it (a 400, where DRF would answer 404)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if not wanted:
+            return super().select_renderer(request, renderers, format_suffix)
+        renderer = next((each for each in renderers if each.format == wanted), renderers[0])
+        return renderer, renderer.media_type
+
+
+FORMATS = ["json", *monitoring_exports.FILE_FORMATS]
+FILE_ANSWER = _(
+    "JSON; with `format=csv` a UTF-8 CSV download (with a byte order mark, streamed), with "
+    "`format=xlsx` an Excel workbook: a bold header row in Bahasa Indonesia, rupiah as "
+    "numbers in a rupiah format. Content-Disposition names the file after the region and "
+    "the period or day. Refusals are JSON whatever the format."
+)
+FILE_RESPONSES = {
+    (200, "text/csv"): OpenApiTypes.STR,
+    (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+}
+
+
 class MonitoringView(APIView):
     permission_classes = [permissions.IsAuthenticated, CanMonitor]
+    renderer_classes = [JSONRenderer, CsvFileRenderer, XlsxFileRenderer]
+    content_negotiation_class = FormatFirstNegotiation
+
+    def file_format(self) -> str | None:
+        """`csv` or `xlsx` when the caller asked for a file, None for JSON."""
+        renderer = self.request.accepted_renderer
+        return renderer.format if isinstance(renderer, FileRenderer) else None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A view answers a file itself; anything else (a refusal under ?format=csv) is JSON.
+        if isinstance(response, Response) and isinstance(
+            getattr(request, "accepted_renderer", None), FileRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def _today() -> datetime.date:
@@ -62,8 +128,10 @@ class MonitoringSalesQuerySerializer(serializers.Serializer):
         required=False, help_text=_("Last Asia/Jakarta day, inclusive (default: today)."),
     )
     group_by = serializers.ChoiceField(
-        choices=list(selectors.GROUPS), default="cooperative",
-        help_text=_("Rows per cooperative (default), region (kecamatan), category, day or month."),
+        choices=[*selectors.GROUPS, *selectors.FILE_GROUPS], default="cooperative",
+        help_text=_("Rows per cooperative (default), region (kecamatan), category, day or month; "
+                    "`cooperative_day` (a row per cooperative per day with a sale or refund, "
+                    "by day) in a file only: with `format=csv` or `format=xlsx`."),
     )
     region = serializers.CharField(
         required=False, allow_blank=True, max_length=13, default="",
@@ -73,11 +141,21 @@ class MonitoringSalesQuerySerializer(serializers.Serializer):
         required=False, max_length=220,
         help_text=_("A cooperative's slug; one outside your regions is a 404."),
     )
+    format = serializers.ChoiceField(
+        choices=FORMATS, required=False,
+        help_text=_("`csv` or `xlsx`: the same rows as a file download (without `previous`; "
+                    "XLSX adds a totals row). Default JSON."),
+    )
 
     def get_fields(self):
         return _renamed(super().get_fields(), "from_", "from")
 
     def validate(self, attrs):
+        if attrs["group_by"] in selectors.FILE_GROUPS and not self.context.get("file_format"):
+            raise serializers.ValidationError({"group_by": _(
+                "`%(group)s` only in a file (format=csv or format=xlsx): it has too many rows "
+                "for JSON, which is not paginated."
+            ) % {"group": attrs["group_by"]}})
         end = attrs.get("to") or _today()
         start = attrs.get("from") or end - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
         if start < EARLIEST_DAY:
@@ -143,15 +221,23 @@ class MonitoringSalesView(MonitoringView):
             "(day, month); bounded by the cooperatives or days of the period, so not paginated."
         ),
         parameters=[MonitoringSalesQuerySerializer],
-        responses={200: MonitoringSalesSerializer,
-                   404: error_response(_("The cooperative is not one you oversee."))},
+        responses={
+            (200, "application/json"): OpenApiResponse(MonitoringSalesSerializer, FILE_ANSWER),
+            **FILE_RESPONSES,
+            (404, "application/json"): error_response(
+                _("The cooperative is not one you oversee.")),
+        },
     )
     def get(self, request):
-        query = validated(MonitoringSalesQuerySerializer, _query(request))
-        figures = selectors.monitoring_sales(
-            user=request.user, period=query["period"], group_by=query["group_by"],
-            region=query["region"], cooperative=query.get("cooperative", ""),
-        )
+        file_format = self.file_format()
+        query = validated(MonitoringSalesQuerySerializer, _query(request),
+                          context={"file_format": file_format})
+        filters = {"period": query["period"], "group_by": query["group_by"],
+                   "region": query["region"], "cooperative": query.get("cooperative", "")}
+        if file_format:
+            rows = selectors.monitoring_sales_export(user=request.user, **filters)
+            return monitoring_exports.sales_file(file_format, rows, **filters)
+        figures = selectors.monitoring_sales(user=request.user, **filters)
         return Response(MonitoringSalesSerializer(figures).data)
 
 
@@ -178,6 +264,11 @@ class MonitoringCooperativeListQuerySerializer(serializers.Serializer):
         required=False, min_value=1900, max_value=2999,
         help_text=_("Only those that held no RAT in this year."),
     )
+    format = serializers.ChoiceField(
+        choices=FORMATS, required=False,
+        help_text=_("`csv` or `xlsx`: every row of the filtered registry (not paginated) as a "
+                    "file download. Default JSON, paginated."),
+    )
 
 
 class MonitoringCooperativeSerializer(serializers.ModelSerializer):
@@ -186,22 +277,36 @@ class MonitoringCooperativeSerializer(serializers.ModelSerializer):
     last_sale_at = serializers.DateField(allow_null=True, help_text=_("The last day with a sale."))
     rat_last_held = serializers.DateField(source="last_rat_date", allow_null=True)
     gross_30d = serializers.IntegerField(help_text=_("Rupiah paid in the last 30 days."))
+    rat_held_this_year = serializers.BooleanField(
+        help_text=_("A RAT held in the current (Asia/Jakarta) year."),
+    )
 
     class Meta:
         model = Cooperative
         fields = ["slug", "name", "region", "status", "active", "last_sale_at", "rat_last_held",
-                  "gross_30d"]
+                  "gross_30d", "rat_held_this_year"]
 
 
 class MonitoringCooperativeListView(MonitoringView):
-    @paginated_schema(
-        MonitoringCooperativeSerializer,
+    @extend_schema(
         summary="The registry of your regions' cooperatives: activity and RAT",
-        parameters=[MonitoringCooperativeListQuerySerializer],
+        operation_id="api_v1_monitoring_cooperatives_list",
+        parameters=[MonitoringCooperativeListQuerySerializer, *PAGE_PARAMETERS],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                paginated(MonitoringCooperativeSerializer), FILE_ANSWER),
+            **FILE_RESPONSES,
+        },
     )
     def get(self, request):
+        file_format = self.file_format()
         query = validated(MonitoringCooperativeListQuerySerializer, _query(request))
+        query.pop("format", None)
+        today = _today()
         listed = selectors.monitoring_cooperative_list(
-            user=request.user, today=_today(), **{"active": None, **query}
+            user=request.user, today=today, **{"active": None, **query}
         )
+        if file_format:
+            return monitoring_exports.registry_file(file_format, listed, region=query["region"],
+                                                    today=today)
         return paginated_response(request, self, listed, MonitoringCooperativeSerializer)

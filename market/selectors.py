@@ -1,6 +1,7 @@
 """Read queries of the marketplace core; every view and page starts from these."""
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from market.models import (
     User,
 )
 from market.policies import (
+    can_view_private_cooperative,
     has_verified_email,
     is_finance_staff,
     is_platform_admin,
@@ -150,6 +152,15 @@ def rat_meeting_list(*, cooperative: Cooperative) -> QuerySet[RatMeeting]:
     return cooperative.rat_meetings.order_by("-held_on", "-pk")
 
 
+def rat_meeting_minutes_get_for(*, user: User, cooperative: Cooperative, pk: int) -> RatMeeting:
+    """The cooperative's meeting whose minutes the user may read (whoever may read its RAT
+    records); 404 when it has none, is another cooperative's, or is not the user's to see."""
+    meeting = cooperative.rat_meetings.filter(pk=pk).first()
+    if not (meeting and meeting.minutes and can_view_private_cooperative(user, cooperative)):
+        raise NotFound()
+    return meeting
+
+
 def user_cooperatives(*, user: User) -> QuerySet[Membership]:
     return user.memberships.select_related("cooperative").order_by("cooperative__name", "pk")
 
@@ -179,6 +190,10 @@ GROUPS = {  # group_by -> (key field, label field) of the DailySales rows
     "day": ("day", None),
     "month": ("month", None),
 }
+# Files only: a row per cooperative per day runs to hundreds of thousands, which JSON
+# (not paginated) cannot carry but a streamed file can.
+FILE_GROUPS = ("cooperative_day",)
+EXPORT_CHUNK_SIZE = 2_000  # rows an export fetches at a time: its memory, whatever the count
 UNCATEGORISED = "uncategorised"
 
 
@@ -251,6 +266,23 @@ def _totals(rows: list[dict]) -> dict[str, int]:
     return {name: sum(row[name] for row in rows) for name in FIGURES}
 
 
+def _grouped(rows: QuerySet, period: Period, group_by: str) -> QuerySet:
+    """The period's sums by `group_by`: by net descending (key as tie-break), or by date."""
+    current = rows.filter(day__gte=period.start, day__lte=period.end)
+    if group_by == "month":
+        current = current.annotate(month=TruncMonth("day"))
+    key_field, label_field = GROUPS[group_by]
+    grouped = current.values(*filter(None, (key_field, label_field))).annotate(**_figures())
+    if group_by in ("day", "month"):
+        return grouped.order_by(key_field)
+    return grouped.order_by("-sum_net", key_field)
+
+
+def _grouped_row(group_by: str, row: dict) -> dict:
+    key, label = _row_key(group_by, row)
+    return {"key": key, "label": label, **_figures_of(row)}
+
+
 def monitoring_sales(
     *, user: User, period: Period, group_by: str = "cooperative", region: str = "",
     cooperative: str = "",
@@ -261,19 +293,18 @@ def monitoring_sales(
     descending (key as tie-break), days and months in order; totals are the rows' sum.
     """
     rows = _monitoring_sales_rows(user, region=region, cooperative=cooperative)
-    current = rows.filter(day__gte=period.start, day__lte=period.end)
-    if group_by == "month":
-        current = current.annotate(month=TruncMonth("day"))
-    key_field, label_field = GROUPS[group_by]
-    grouped = current.values(*filter(None, (key_field, label_field))).annotate(**_figures())
-    if group_by in ("day", "month"):
-        grouped = grouped.order_by(key_field)
-    else:
-        grouped = grouped.order_by("-sum_net", key_field)
-    results = []
-    for row in grouped:
-        key, label = _row_key(group_by, row)
-        results.append({"key": key, "label": label, **_figures_of(row)})
+    return _sales_figures(rows, period=period, group_by=group_by)
+
+
+def region_sales(*, region_code: str, period: Period, group_by: str = "cooperative") -> dict:
+    """`monitoring_sales` of a region (sub-regions included) for whoever reports on it:
+    the monthly report, whose recipients the caller chooses."""
+    rows = DailySales.objects.filter(Region.within_q(region_code, "cooperative__region__code"))
+    return _sales_figures(rows, period=period, group_by=group_by)
+
+
+def _sales_figures(rows: QuerySet, *, period: Period, group_by: str) -> dict:
+    results = [_grouped_row(group_by, row) for row in _grouped(rows, period, group_by)]
     before = period.before()
     previous = rows.filter(day__gte=before.start, day__lte=before.end).aggregate(
         **_figures()
@@ -290,31 +321,43 @@ def monitoring_sales(
     }
 
 
+def monitoring_sales_export(
+    *, user: User, period: Period, group_by: str = "cooperative", region: str = "",
+    cooperative: str = "",
+) -> Iterator[dict]:
+    """The rows of `monitoring_sales` for a file, or with `cooperative_day` a row per
+    cooperative per day with a sale or a refund (by day, then cooperative name).
+
+    The scope is checked on the call, so a refusal comes before any row is sent; the
+    rows are read as they are iterated, in one query, EXPORT_CHUNK_SIZE at a time.
+    """
+    rows = _monitoring_sales_rows(user, region=region, cooperative=cooperative)
+    if group_by != "cooperative_day":
+        grouped = _grouped(rows, period, group_by).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+        return (_grouped_row(group_by, row) for row in grouped)
+    by_day = (
+        rows.filter(day__gte=period.start, day__lte=period.end)
+        .values("day", "cooperative__slug", "cooperative__name", "cooperative__region__code",
+                "cooperative__region__name")
+        .annotate(**_figures())
+        .order_by("day", "cooperative__name", "cooperative__slug")
+        .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    )
+    return (
+        {"day": row["day"], "key": row["cooperative__slug"], "label": row["cooperative__name"],
+         "region": row["cooperative__region__code"],
+         "region_label": row["cooperative__region__name"], **_figures_of(row)}
+        for row in by_day
+    )
+
+
 def monitoring_cooperative_list(
     *, user: User, today: datetime.date, region: str = "", status: str = "",
     active: bool | None = None, rat_held: int | None = None, rat_missing: int | None = None,
 ) -> QuerySet[Cooperative]:
-    """The registry of the cooperatives the user monitors (all statuses), by name.
-
-    Each row carries its last sale (a day with orders or gross), whether it is active
-    (a sale in the last MONITORING_ACTIVE_DAYS days) and its gross of the last 30 days,
-    all as subqueries: one query per page, whatever its size.
-    """
-    active_since = today - datetime.timedelta(days=settings.MONITORING_ACTIVE_DAYS - 1)
-    sales = DailySales.objects.filter(cooperative=OuterRef("pk"))
-    last_sale = (sales.filter(Q(orders__gt=0) | Q(gross__gt=0))
-                 .order_by("-day").values("day")[:1])
-    gross_30d = (
-        sales.filter(day__gte=today - datetime.timedelta(days=29), day__lte=today)
-        .values("cooperative").annotate(total=Sum("gross")).values("total")
-    )
-    listed = Cooperative.objects.filter(monitoring_scope_q(user)).annotate(
-        last_sale_at=Subquery(last_sale),
-        gross_30d=Coalesce(Subquery(gross_30d), Value(0)),
-    ).annotate(
-        active=Case(When(last_sale_at__gte=active_since, then=Value(True)),
-                    default=Value(False), output_field=BooleanField()),
-    )
+    """The registry of the cooperatives the user monitors (all statuses), by name, with
+    `_registry_figures`: one query per page, whatever its size."""
+    listed = _registry_figures(Cooperative.objects.filter(monitoring_scope_q(user)), today=today)
     if region:
         _monitoring_region_check(user, region)
         listed = listed.filter(Region.within_q(region, "region__code"))
@@ -328,3 +371,35 @@ def monitoring_cooperative_list(
     if rat_missing is not None:
         listed = listed.filter(~Exists(held_in.filter(held_on__year=rat_missing)))
     return listed.select_related("region").order_by("name", "pk")
+
+
+def region_registry(*, region_code: str, today: datetime.date) -> QuerySet[Cooperative]:
+    """The registry of a region (sub-regions included), by name, as of `today`: for the
+    monthly report, whose recipients the caller chooses."""
+    listed = Cooperative.objects.filter(Region.within_q(region_code, "region__code"))
+    return _registry_figures(listed, today=today).select_related("region").order_by("name", "pk")
+
+
+def _registry_figures(cooperatives: QuerySet, *, today: datetime.date) -> QuerySet[Cooperative]:
+    """Each cooperative with its last sale (a day with orders or gross), whether it is active
+    (a sale in the last MONITORING_ACTIVE_DAYS days), its gross of the last 30 days and
+    whether it held a RAT in `today`'s year: subqueries, no query per row."""
+    active_since = today - datetime.timedelta(days=settings.MONITORING_ACTIVE_DAYS - 1)
+    sales = DailySales.objects.filter(cooperative=OuterRef("pk"))
+    last_sale = (sales.filter(Q(orders__gt=0) | Q(gross__gt=0))
+                 .order_by("-day").values("day")[:1])
+    gross_30d = (
+        sales.filter(day__gte=today - datetime.timedelta(days=29), day__lte=today)
+        .values("cooperative").annotate(total=Sum("gross")).values("total")
+    )
+    # The meetings themselves, as `?rat_held=` reads them, so the flag and the filter agree.
+    held_this_year = RatMeeting.objects.filter(cooperative=OuterRef("pk"),
+                                               held_on__year=today.year)
+    return cooperatives.annotate(
+        last_sale_at=Subquery(last_sale),
+        gross_30d=Coalesce(Subquery(gross_30d), Value(0)),
+        rat_held_this_year=Exists(held_this_year),
+    ).annotate(
+        active=Case(When(last_sale_at__gte=active_since, then=Value(True)),
+                    default=Value(False), output_field=BooleanField()),
+    )

@@ -8,9 +8,11 @@ Indonesia, and file names say the period and the region.
 import csv
 import datetime
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -20,8 +22,11 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 RUPIAH_FORMAT = '"Rp" #,##0;-"Rp" #,##0'
 COUNT_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.0%"
 DATE_FORMAT = "yyyy-mm-dd"
 SHEET_TITLE_MAX = 31  # Excel's limit
+SUMMED_KINDS = ("count", "rupiah")  # what a totals row adds up
+BOLD = Font(bold=True)
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _FILE_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -31,11 +36,12 @@ class Column:
     """A column of a table: its Bahasa header, and how its cells look in a sheet."""
 
     header: str
-    kind: str = "text"  # text, count, rupiah, date
+    kind: str = "text"  # text, count, rupiah, percent, date
 
     @property
     def number_format(self) -> str | None:
-        return {"count": COUNT_FORMAT, "rupiah": RUPIAH_FORMAT, "date": DATE_FORMAT}.get(self.kind)
+        return {"count": COUNT_FORMAT, "rupiah": RUPIAH_FORMAT, "percent": PERCENT_FORMAT,
+                "date": DATE_FORMAT}.get(self.kind)
 
 
 def file_name(*parts: str | datetime.date | None, extension: str) -> str:
@@ -87,20 +93,55 @@ def sheet_title(text: str, taken: set[str]) -> str:
 
 def sheet_write(
     sheet: WriteOnlyWorksheet, columns: Sequence[Column], rows: Iterable[Sequence],
+    *, totals: str | None = None,
 ) -> None:
-    """A bold header row, then the rows with each column's number format."""
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    """A bold header row, then the rows with each column's number format.
+
+    With `totals`, a bold last row: that label in the first column and the sum of each
+    count and rupiah column, added up as the rows go by (`rows` is read once).
+    """
+    sheet.append([_cell(sheet, column.header, None, bold=True) for column in columns])
     formats = [column.number_format for column in columns]
+    summed = [index for index, column in enumerate(columns) if column.kind in SUMMED_KINDS]
+    sums = dict.fromkeys(summed, 0)
     for row in rows:
-        cells = []
-        for value, number_format in zip(row, formats, strict=True):
-            cell = WriteOnlyCell(sheet, value=value)
-            if number_format and value is not None:
-                cell.number_format = number_format
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([_cell(sheet, value, number_format)
+                      for value, number_format in zip(row, formats, strict=True)])
+        for index in summed:
+            sums[index] += row[index] or 0
+    if totals is not None:
+        footer = [sums.get(index) for index in range(len(columns))]
+        footer[0] = totals
+        sheet.append([_cell(sheet, value, None if index == 0 else formats[index], bold=True)
+                      for index, value in enumerate(footer)])
+
+
+def _cell(sheet: WriteOnlyWorksheet, value, number_format: str | None, *, bold: bool = False):
+    """The value as it goes into a row: plain, or a styled cell when it needs a format."""
+    if value is None or not (number_format or bold):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    if number_format:
+        cell.number_format = number_format
+    if bold:
+        cell.font = BOLD
+    return cell
+
+
+def csv_response(
+    name: str, columns: Sequence[Column], rows: Iterable[Sequence],
+) -> StreamingHttpResponse:
+    """A CSV download of `rows`, sent as they are iterated (never held whole in memory)."""
+    response = StreamingHttpResponse(csv_lines(columns, rows), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment(name)
+    return response
+
+
+def xlsx_response(name: str, workbook: Workbook) -> FileResponse:
+    """A download of the workbook, saved to a temporary file (deleted when sent), not to memory."""
+    file = tempfile.TemporaryFile()  # closed, and so deleted, by the response once sent
+    workbook.save(file)
+    file.seek(0)
+    response = FileResponse(file, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment(name)
+    return response

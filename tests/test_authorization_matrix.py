@@ -440,8 +440,20 @@ TABLE = [
     Row("GET", "/api/v1/monitoring/sales/",
         (401, 403, 403, 403, 403, 403, 403, 200, 403, 403, 200), label="one region",
         url=lambda w: f"/api/v1/monitoring/sales/?region={DISTRICT}&group_by=region"),
+    Row("GET", "/api/v1/monitoring/sales/", MONITORS, label="CSV by cooperative and day",
+        url=lambda w: "/api/v1/monitoring/sales/?format=csv&group_by=cooperative_day",
+        sees=(lambda w: w.cooperative.slug, ("officer", "admin"))),
+    Row("GET", "/api/v1/monitoring/sales/",
+        (401, 403, 403, 403, 403, 403, 403, 200, 404, 403, 200), label="XLSX, one cooperative",
+        url=lambda w: f"/api/v1/monitoring/sales/?format=xlsx&cooperative={w.cooperative.slug}"),
     Row("GET", "/api/v1/monitoring/cooperatives/", MONITORS,
         sees=(lambda w: w.pending.slug, ("officer", "admin"))),
+    Row("GET", "/api/v1/monitoring/cooperatives/", MONITORS, label="CSV",
+        url=lambda w: "/api/v1/monitoring/cooperatives/?format=csv",
+        sees=(lambda w: w.pending.slug, ("officer", "admin"))),
+    Row("GET", "/api/v1/monitoring/cooperatives/",
+        (401, 403, 403, 403, 403, 403, 403, 200, 403, 403, 200), label="XLSX, one region",
+        url=lambda w: f"/api/v1/monitoring/cooperatives/?format=xlsx&region={DISTRICT}"),
     Row("GET", "/api/v1/monitoring/cooperatives/",
         (401, 403, 403, 403, 403, 403, 403, 200, 403, 403, 200), label="one region",
         url=lambda w: f"/api/v1/monitoring/cooperatives/?region={DISTRICT}"),
@@ -490,10 +502,11 @@ def test_the_role_gets_the_status_the_table_names(world, settings, row, role, ex
         response = client.generic(row.method, url, json.dumps(body),
                                   content_type="application/json", headers=headers)
 
-    assert response.status_code == expected, response.content[:500]
+    body = response.getvalue()  # streamed exports too
+    assert response.status_code == expected, body[:500]
     if row.sees:
         what, roles = row.sees
-        assert (what(world) in response.content.decode()) == (role in roles)
+        assert (what(world) in body.decode()) == (role in roles)
 
 
 # ---------------------------------------------------------------- completeness

@@ -7,6 +7,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from market.models import Cooperative, DailySales
@@ -384,7 +385,7 @@ def test_the_registry_says_who_trades_their_last_sale_and_their_gross_of_30_days
         "slug": registry["trading"].slug, "name": "A Trading", "region": HERE,
         "status": "verified", "active": True,
         "last_sale_at": (today - datetime.timedelta(days=3)).isoformat(),
-        "rat_last_held": None, "gross_30d": 42_000,
+        "rat_last_held": None, "gross_30d": 42_000, "rat_held_this_year": False,
     }
     assert rows[registry["dormant"].slug]["active"] is False  # 91 days ago, of 90
     assert rows[registry["dormant"].slug]["status"] == "suspended"
@@ -441,6 +442,25 @@ def test_the_registry_says_who_held_their_rat_in_a_year_and_who_did_not(
     assert [row["name"] for row in missing["results"]] == ["B Dormant", "C Never",
                                                            "D Refunds only"]
     assert [row["name"] for row in both["results"]] == ["C Never"]
+
+
+def test_the_registry_says_who_held_their_rat_in_the_current_jakarta_year(
+    user_client, officer_here
+):
+    held = CooperativeFactory(name="A Held", region=district(HERE))
+    last_year = CooperativeFactory(name="B Last year", region=district(HERE))
+    CooperativeFactory(name="C Never", region=district(HERE))
+    # 1 January 2027 at 00:30 in Jakarta: still 31 December 2026 in UTC.
+    with time_machine.travel(datetime.datetime(2027, 1, 1, 0, 30, tzinfo=JAKARTA), tick=False):
+        for cooperative, held_on in ((held, datetime.date(2027, 1, 1)),
+                                     (last_year, datetime.date(2026, 12, 31))):
+            owner = MembershipFactory(cooperative=cooperative, role="owner").user
+            cooperative_services.rat_record(actor=owner, cooperative=cooperative,
+                                            held_on=held_on, attendance=5, members_total=9)
+        body = get(user_client, officer_here, REGISTRY).json()
+
+    assert {row["name"]: row["rat_held_this_year"] for row in body["results"]} == {
+        "A Held": True, "B Last year": False, "C Never": False}
 
 
 def test_the_registry_runs_the_same_queries_whatever_the_page_size(
