@@ -289,6 +289,14 @@ class RatMeetingAdmin(admin.ModelAdmin):
         url = reverse("cooperative-rat-minutes", args=[meeting.cooperative.slug, meeting.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download"))
 
+    # Recorded by the cooperative's owner or manager through rat_record, which also keeps
+    # the cooperative's last RAT date; a row typed in here would skip that.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(DailySales)
 class DailySalesAdmin(admin.ModelAdmin):

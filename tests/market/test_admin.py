@@ -262,3 +262,8 @@ def test_deleting_a_last_owner_is_refused_by_the_service_itself():
         members.user_delete(user=owner.user)
 
     assert Membership.objects.filter(pk=owner.pk).exists()
+
+
+def test_rat_meetings_are_read_only_in_the_admin(admin_client):
+    """Only rat_record (the API) records a RAT: it also keeps the cooperative's last RAT date."""
+    assert admin_client.get("/admin/market/ratmeeting/add/").status_code == 403
