@@ -1,71 +1,36 @@
 """Server-time benchmark of the API, in process: `make bench` (or `.venv/bin/python bench/run.py`).
 
 Uses DATABASE_URL (default: PostgreSQL database `pasar_bench` on 127.0.0.1,
-created and migrated if missing), makes sure the synthetic catalog holds at
-least --products products (`manage.py seed_bulk`), then sends each case's
-requests through Django's test client (the whole middleware and view stack, no
-network) and prints median, p95 and p99, requests per second, the ratio to the
-trivial /healthz baseline and the SQL queries per request.
+created and migrated if missing), then sends each case's requests through
+Django's test client (the whole middleware and view stack, no network) and
+prints median, p95 and p99, requests per second, the ratio to the trivial
+/healthz baseline and the SQL queries per request.
 
-Cases are a list of named `Case`s built per area (`baseline_cases`,
-`catalog_cases`, `checkout_cases`), each builder listed in `case_builders`.
+Cases are a list of named `Case`s (bench/harness.py) built per area
+(`baseline_cases`, `catalog_cases`, `checkout_cases`, and
+`monitoring.monitoring_cases`), each builder listed in `case_builders`. The data
+a case needs is made by its `prepare`, so only the selected areas seed theirs:
+the catalog tops up to --products products (`manage.py seed_bulk`), the
+monitoring tops the synthetic order history up to each --orders count in turn
+(`manage.py seed_sales_history`), and everything selected is measured at each.
 """
 
 import argparse
 import datetime
 import os
 import random
-import statistics
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
+from harness import Case, Result, get, measure, say, table
+from monitoring import monitoring_cases, monitoring_report
+
 ROOT = Path(__file__).absolute().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pasar_bench"
-
-
-@dataclass(frozen=True)
-class Case:
-    """One kind of request; `send` makes one request with the client (and a random source).
-
-    `prepare(client)`, if given, runs once before the case is measured (untimed, its
-    queries not counted): data the requests need, such as a checkout to replay.
-    """
-
-    name: str
-    send: Callable  # (client, rng) -> HttpResponse
-    expected_status: int = 200
-    prepare: Callable | None = None  # (client) -> None
-
-
-@dataclass(frozen=True)
-class Result:
-    case: Case
-    median_ms: float
-    p95_ms: float
-    p99_ms: float
-    per_second: float
-    queries: int
-    results: str
-
-
-def get(name: str, path: Callable[[random.Random], str] | str, **kwargs) -> Case:
-    """A GET case; `path` may depend on the random source (random ids).
-
-    `kwargs` go to the Case (`prepare`), or are headers when they start with HTTP_.
-    """
-    headers = {key: value for key, value in kwargs.items() if key.startswith("HTTP_")}
-    options = {key: value for key, value in kwargs.items() if key not in headers}
-
-    def send(client, rng):
-        url = path(rng) if callable(path) else path
-        return client.get(url, HTTP_ACCEPT="application/json", **headers)
-
-    return Case(name=name, send=send, **options)
 
 
 def products_url(**query) -> str:
@@ -77,19 +42,30 @@ def baseline_cases(context: dict) -> list[Case]:
 
 
 def catalog_cases(context: dict) -> list[Case]:
-    ids = context["product_ids"]
+    ids: list[int] = []  # sampled once the catalog is seeded, by the first case measured
+
+    def prepare(client) -> None:
+        if not ids:
+            catalog_ensure(context["products"])
+            ids[:] = product_ids_sample(500, seed=context["seed"])
+
+    def catalog_get(name: str, path) -> Case:
+        return get(name, path, prepare=prepare)
+
     return [
-        get("list, first page", products_url()),
-        get("list, category kopi-teh", products_url(category="kopi-teh")),
-        get("detail, random id", lambda rng: f"/api/v1/products/{rng.choice(ids)}/"),
-        get("search q=kopi", products_url(q="kopi")),
-        get("search q=lada putih", products_url(q="lada putih")),
-        get("search q=menganyam (stem)", products_url(q="menganyam")),
-        get("search q=kopii (typo)", products_url(q="kopii")),
-        get("search q=madu kelulut", products_url(q="madu kelulut")),
-        get("search q=sepatu (no hits)", products_url(q="sepatu")),
-        get("search q=kopi + category kopi-teh", products_url(q="kopi", category="kopi-teh")),
-        get(
+        catalog_get("list, first page", products_url()),
+        catalog_get("list, category kopi-teh", products_url(category="kopi-teh")),
+        catalog_get("detail, random id", lambda rng: f"/api/v1/products/{rng.choice(ids)}/"),
+        catalog_get("search q=kopi", products_url(q="kopi")),
+        catalog_get("search q=lada putih", products_url(q="lada putih")),
+        catalog_get("search q=menganyam (stem)", products_url(q="menganyam")),
+        catalog_get("search q=kopii (typo)", products_url(q="kopii")),
+        catalog_get("search q=madu kelulut", products_url(q="madu kelulut")),
+        catalog_get("search q=sepatu (no hits)", products_url(q="sepatu")),
+        catalog_get(
+            "search q=kopi + category kopi-teh", products_url(q="kopi", category="kopi-teh")
+        ),
+        catalog_get(
             "search q=anyaman + category kerajinan", products_url(q="anyaman", category="kerajinan")
         ),
     ]
@@ -118,23 +94,33 @@ class CheckoutData:
 
 def checkout_cases(context: dict) -> list[Case]:
     """Checkout (2 cooperatives x 3 lines), its idempotent replay, and the buyer's orders."""
-    data = checkout_data_ensure()
-    auth = {"HTTP_AUTHORIZATION": f"Token {data.token}"}
-    body = {
-        "items": [{"variant": pk, "quantity": 1} for pk in data.variant_pks],
-        "shipping_address": BENCH_ADDRESS,
-        "payment_method": "bank_transfer",
-    }
+    made: list[CheckoutData] = []  # by the first case measured
+
+    def data(client=None) -> CheckoutData:
+        if not made:
+            made.append(checkout_data_ensure())
+        return made[0]
+
+    def auth() -> dict:
+        return {"HTTP_AUTHORIZATION": f"Token {data().token}"}
 
     def place(client, key: str):
+        body = {
+            "items": [{"variant": pk, "quantity": 1} for pk in data().variant_pks],
+            "shipping_address": BENCH_ADDRESS,
+            "payment_method": "bank_transfer",
+        }
         return client.post(
             "/api/v1/checkout/",
             body,
             content_type="application/json",
             HTTP_ACCEPT="application/json",
             HTTP_IDEMPOTENCY_KEY=key,
-            **auth,
+            **auth(),
         )
+
+    def orders_get(client, url: str):
+        return client.get(url, HTTP_ACCEPT="application/json", **auth())
 
     replay_key = f"bench-replay-{uuid.uuid4().hex}"
 
@@ -150,7 +136,7 @@ def checkout_cases(context: dict) -> list[Case]:
 
         from orders.models import Order
 
-        orders = Order.objects.filter(buyer_id=data.buyer_pk)
+        orders = Order.objects.filter(buyer_id=data().buyer_pk)
         while orders.count() < 20:
             if place(client, f"bench-{uuid.uuid4().hex}").status_code != 201:
                 raise SystemExit("checkout for the order cases failed")
@@ -161,7 +147,7 @@ def checkout_cases(context: dict) -> list[Case]:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "ANALYZE orders_checkout, orders_order, orders_orderline, "
-                    "orders_orderevent, payments_payment"
+                    "events_event, payments_payment"
                 )
 
     return [
@@ -169,6 +155,7 @@ def checkout_cases(context: dict) -> list[Case]:
             name="checkout, 2 coops x 3 lines, new key",
             send=lambda client, rng: place(client, f"bench-{uuid.uuid4().hex}"),
             expected_status=201,
+            prepare=data,
         ),
         Case(
             name="checkout replay (same key)",
@@ -176,12 +163,15 @@ def checkout_cases(context: dict) -> list[Case]:
             expected_status=201,
             prepare=replay_prepare,
         ),
-        get("orders, buyer's list", "/api/v1/orders/", prepare=orders_prepare, **auth),
-        get(
-            "order detail, random number",
-            lambda rng: f"/api/v1/orders/{rng.choice(numbers)}/",
+        Case(
+            name="orders, buyer's list",
+            send=lambda client, rng: orders_get(client, "/api/v1/orders/"),
             prepare=orders_prepare,
-            **auth,
+        ),
+        Case(
+            name="order detail, random number",
+            send=lambda client, rng: orders_get(client, f"/api/v1/orders/{rng.choice(numbers)}/"),
+            prepare=orders_prepare,
         ),
     ]
 
@@ -260,7 +250,10 @@ case_builders: list[Callable[[dict], list[Case]]] = [
     baseline_cases,
     catalog_cases,
     checkout_cases,
+    monitoring_cases,
 ]
+# Printed after each stage's table: (context, results) -> text, empty when nothing to say.
+stage_reports: list[Callable[[dict, list[Result]], str]] = [monitoring_report]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,6 +263,15 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=100_000,
         help="seed the synthetic catalog up to this many products",
+    )
+    parser.add_argument(
+        "--orders",
+        type=int,
+        nargs="+",
+        default=[100_000],
+        metavar="N",
+        help="monitoring: the synthetic order history, topped up to each count in turn and "
+        "measured at each (e.g. --orders 100000 1000000)",
     )
     parser.add_argument("--iterations", type=int, default=100, help="timed requests per case")
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per case first")
@@ -299,10 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     if connection.vendor != "postgresql":
         say("warning: not PostgreSQL, so search runs its plain fallback; figures mean little")
     call_command("migrate", verbosity=0)
-    catalog_ensure(args.products)
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    context = {"product_ids": product_ids_sample(500, seed=args.seed)}
+    context = {"products": args.products, "seed": args.seed, "iterations": args.iterations}
     cases = [
         case
         for build in case_builders
@@ -311,9 +312,17 @@ def main(argv: list[str] | None = None) -> int:
     ]
     client = Client()
     rng = random.Random(args.seed)
-    say(f"{args.iterations} requests per case after {args.warmup} warm-up requests\n")
-    results = [measure(client, case, rng, args.iterations, args.warmup) for case in cases]
-    say(table(results))
+    for orders in args.orders:
+        context["orders"] = orders
+        if len(args.orders) > 1:
+            say(f"\n=== stage: {orders:,} synthetic orders ===")
+        say(f"{args.iterations} requests per case after {args.warmup} warm-up requests\n")
+        results = [measure(client, case, rng, args.iterations, args.warmup) for case in cases]
+        say(table(results))
+        for report in stage_reports:
+            text = report(context, results)
+            if text:
+                say(f"\n{text}")
     return 0
 
 
@@ -368,73 +377,6 @@ def product_ids_sample(count: int, *, seed: int) -> list[int]:
     if not ids:
         raise SystemExit("No product in the market: seed the catalog first.")
     return random.Random(seed).sample(ids, min(count, len(ids)))
-
-
-def measure(client, case: Case, rng: random.Random, iterations: int, warmup: int) -> Result:
-    from django.db import connection, reset_queries
-
-    if case.prepare is not None:
-        case.prepare(client)
-    queries = []  # counted by a wrapper: the request itself resets connection.queries
-
-    def count(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        response = case.send(client, rng)
-    if response.status_code != case.expected_status:
-        raise SystemExit(f"{case.name}: HTTP {response.status_code}: {response.content[:300]!r}")
-    body = (
-        response.json() if response.get("Content-Type", "").startswith("application/json") else {}
-    )
-    results = str(body["count"]) if isinstance(body, dict) and "count" in body else ""
-    for _ in range(warmup):
-        case.send(client, rng)
-    timings = []
-    for _ in range(iterations):
-        started = time.perf_counter()
-        response = case.send(client, rng)
-        timings.append(time.perf_counter() - started)
-        reset_queries()
-        if response.status_code != case.expected_status:
-            raise SystemExit(f"{case.name}: HTTP {response.status_code} while timing")
-    timings.sort()
-    return Result(
-        case=case,
-        median_ms=statistics.median(timings) * 1000,
-        p95_ms=percentile(timings, 0.95) * 1000,
-        p99_ms=percentile(timings, 0.99) * 1000,
-        per_second=len(timings) / sum(timings),
-        queries=len(queries),
-        results=results,
-    )
-
-
-def percentile(ordered: list[float], fraction: float) -> float:
-    """The value below which `fraction` of the sorted timings lie (nearest rank)."""
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def table(results: list[Result]) -> str:
-    baseline = results[0].median_ms
-    header = (
-        f"{'case':<40} {'median ms':>9} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7} "
-        f"{'× base':>7} {'queries':>7} {'results':>8}"
-    )
-    lines = [header, "-" * len(header)]
-    for result in results:
-        lines.append(
-            f"{result.case.name:<40} {result.median_ms:>9.2f} {result.p95_ms:>8.2f} "
-            f"{result.p99_ms:>8.2f} {result.per_second:>7.0f} "
-            f"{result.median_ms / baseline:>7.1f} {result.queries:>7} {result.results:>8}"
-        )
-    return "\n".join(lines)
-
-
-def say(text: str) -> None:
-    sys.stdout.write(f"{text}\n")
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":
