@@ -23,6 +23,9 @@ from functools import partial
 from celery import current_app, shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import BigIntegerField, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from events.models import OutboxTask
@@ -82,6 +85,32 @@ def outbox_enqueue(task, *, now: datetime.datetime | None = None, **kwargs) -> O
     )
     transaction.on_commit(partial(outbox_send, row.pk, row.name), robust=True)
     return row
+
+
+def outbox_enqueue_many(
+    task, kwargs_list: list[dict], *, now: datetime.datetime | None = None
+) -> list[OutboxTask]:
+    """`outbox_enqueue` for many runs of one task at once: a single insert."""
+    now = now or timezone.now()
+    rows = OutboxTask.objects.bulk_create(
+        OutboxTask(name=task.name, kwargs=kwargs, created_at=now,
+                   next_attempt_at=now + PICKUP_GRACE)
+        for kwargs in kwargs_list
+    )
+    for row in rows:
+        transaction.on_commit(partial(outbox_send, row.pk, row.name), robust=True)
+    return rows
+
+
+def outbox_waiting(task, key: str) -> QuerySet:
+    """The `key` argument (an integer) of the task's unfinished runs, as a subquery.
+
+    For a periodic job not to start again what still waits for a worker.
+    """
+    value = Cast(KeyTextTransform(key, "kwargs"), BigIntegerField())
+    return OutboxTask.objects.filter(
+        name=task.name, status__in=[Status.PENDING, Status.RUNNING]
+    ).annotate(value=value).filter(value__isnull=False).values("value")
 
 
 def outbox_send(outbox_pk: int, name: str) -> None:

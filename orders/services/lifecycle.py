@@ -5,6 +5,12 @@ cancelled before shipping. `actor=None` means the system (payments, timers).
 Moves that change money lock through payments.settlement (payment, then
 orders, then the cooperative) and let it do the money; the others lock the
 order alone. `now` defaults to the clock.
+
+The timers are beat jobs that fan out: `orders_expire_unpaid` and its
+siblings list the due orders and start one small outbox task per order
+(`order_expire`, `order_auto_deliver`, `order_auto_complete`), which asks
+again under the order's lock whether it is still due, so that running it twice
+(or after a worker died mid-way) changes the order once.
 """
 
 import datetime
@@ -16,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.stock import stock_release
+from events.outbox import outbox_enqueue_many, outbox_waiting
 from market.errors import NotAllowed
 from market.models import User
 from market.policies import can_manage_cooperative, ensure
@@ -23,6 +30,7 @@ from orders.errors import InvalidTransition
 from orders.models import Order
 from orders.policies import can_fulfil_order, cancellable_statuses_for, is_order_buyer
 from orders.services.transitions import lock_orders, order_transition
+from orders.tasks import order_auto_complete_task, order_auto_deliver_task, order_expire_task
 from payments import settlement
 from payments.methods import PaymentMethod
 
@@ -123,61 +131,92 @@ def order_refund(
     return order
 
 
-def _due(orders: QuerySet[Order], since_field: str, before: datetime.datetime) -> list[int]:
-    """Primary keys of the orders whose `since_field` is before `before`."""
-    return list(
-        orders.filter(**{f"{since_field}__lt": before}).order_by("pk")
-        .values_list("pk", flat=True)
-    )
+# A fan-out starts at most this many order tasks a run (the oldest due first); the next run
+# of the beat job takes the rest.
+DUE_BATCH = 500
 
 
 def orders_expire_unpaid(*, now: datetime.datetime | None = None) -> int:
-    """Cancel orders left unpaid too long; their stock returns.
+    """Start one expiry task per order left unpaid too long; returns how many were started."""
+    return _fan_out(_unpaid_due(now or timezone.now()), order_expire_task)
+
+
+def orders_auto_deliver(*, now: datetime.datetime | None = None) -> int:
+    """Start one task per shipped order the buyer never confirmed; returns how many."""
+    return _fan_out(_shipped_due(now or timezone.now()), order_auto_deliver_task)
+
+
+def orders_auto_complete(*, now: datetime.datetime | None = None) -> int:
+    """Start one task per delivered order past the return window; returns how many."""
+    return _fan_out(_delivered_due(now or timezone.now()), order_auto_complete_task)
+
+
+@transaction.atomic
+def order_expire(*, order_pk: int, now: datetime.datetime | None = None) -> bool:
+    """Cancel an order left unpaid too long (its stock returns); False if no longer due."""
+    now = now or timezone.now()
+    settlement.lock_order_money(order_pk)
+    # Asked again under the lock: the buyer may have paid since the fan-out listed it.
+    if not _unpaid_due(now).filter(pk=order_pk).exists():
+        return False
+    order_cancel(order_pk=order_pk, actor=None, reason=_("Not paid in time"), now=now)
+    return True
+
+
+@transaction.atomic
+def order_auto_deliver(*, order_pk: int, now: datetime.datetime | None = None) -> bool:
+    """A shipped order the buyer never confirmed becomes delivered; False if no longer due."""
+    now = now or timezone.now()
+    settlement.lock_order_money(order_pk)
+    if not _shipped_due(now).filter(pk=order_pk).exists():
+        return False
+    order_deliver(order_pk=order_pk, actor=None, now=now)
+    return True
+
+
+@transaction.atomic
+def order_auto_complete(*, order_pk: int, now: datetime.datetime | None = None) -> bool:
+    """A delivered order past the return window becomes completed; False if no longer due."""
+    now = now or timezone.now()
+    settlement.lock_order_money(order_pk)
+    if not _delivered_due(now).filter(pk=order_pk).exists():
+        return False
+    order_complete(order_pk=order_pk, now=now)
+    return True
+
+
+def _unpaid_due(now: datetime.datetime) -> QuerySet[Order]:
+    """Orders unpaid for longer than the payment timeout.
 
     Not cash on delivery, and not a bank transfer whose proof awaits finance:
     the buyer has paid, and expiring it would leave the money with no way back.
     """
-    now = now or timezone.now()
-    unpaid = Order.objects.filter(status=Status.PENDING_PAYMENT).exclude(
-        payment_method=PaymentMethod.COD
-    ).filter(checkout__payment__proof="")
-    due = _due(unpaid, "created_at",
-               now - datetime.timedelta(hours=settings.ORDER_PAYMENT_TIMEOUT_HOURS))
-    return _apply_each(due, lambda pk: _order_expire(pk, now))
+    cutoff = now - datetime.timedelta(hours=settings.ORDER_PAYMENT_TIMEOUT_HOURS)
+    return Order.objects.filter(
+        status=Status.PENDING_PAYMENT, created_at__lt=cutoff, checkout__payment__proof=""
+    ).exclude(payment_method=PaymentMethod.COD)
+
+
+def _shipped_due(now: datetime.datetime) -> QuerySet[Order]:
+    cutoff = now - datetime.timedelta(days=settings.ORDER_AUTO_DELIVER_DAYS)
+    return Order.objects.filter(status=Status.SHIPPED, shipped_at__lt=cutoff)
+
+
+def _delivered_due(now: datetime.datetime) -> QuerySet[Order]:
+    cutoff = now - datetime.timedelta(days=settings.ORDER_RETURN_WINDOW_DAYS)
+    return Order.objects.filter(status=Status.DELIVERED, delivered_at__lt=cutoff)
 
 
 @transaction.atomic
-def _order_expire(order_pk: int, now: datetime.datetime) -> Order:
-    """Cancel an overdue order unless it was paid since it was listed."""
-    _payment, order = settlement.lock_order_money(order_pk)
-    if order.status != Status.PENDING_PAYMENT:
-        raise InvalidTransition()
-    return order_cancel(order_pk=order_pk, actor=None, reason=_("Not paid in time"), now=now)
+def _fan_out(due: QuerySet[Order], task) -> int:
+    """One outbox task per due order whose task is not already waiting, oldest first.
 
-
-def orders_auto_deliver(*, now: datetime.datetime | None = None) -> int:
-    """Shipped orders the buyer never confirmed become delivered."""
-    now = now or timezone.now()
-    due = _due(Order.objects.filter(status=Status.SHIPPED), "shipped_at",
-               now - datetime.timedelta(days=settings.ORDER_AUTO_DELIVER_DAYS))
-    return _apply_each(due, lambda pk: order_deliver(order_pk=pk, actor=None, now=now))
-
-
-def orders_auto_complete(*, now: datetime.datetime | None = None) -> int:
-    """Delivered orders past the return window become completed."""
-    now = now or timezone.now()
-    due = _due(Order.objects.filter(status=Status.DELIVERED), "delivered_at",
-               now - datetime.timedelta(days=settings.ORDER_RETURN_WINDOW_DAYS))
-    return _apply_each(due, lambda pk: order_complete(order_pk=pk, now=now))
-
-
-def _apply_each(order_pks: list[int], move) -> int:
-    """Move each order in its own transaction; one that changed meanwhile is skipped."""
-    moved = 0
-    for pk in order_pks:
-        try:
-            move(pk)
-            moved += 1
-        except InvalidTransition:
-            continue
-    return moved
+    A few queries whatever the batch; a task that runs twice (or an order
+    listed twice) is harmless, since each task asks again under the order's lock.
+    """
+    order_pks = list(
+        due.exclude(pk__in=outbox_waiting(task, "order_pk")).order_by("pk")
+        .values_list("pk", flat=True)[:DUE_BATCH]
+    )
+    outbox_enqueue_many(task, [{"order_pk": pk} for pk in order_pks])
+    return len(order_pks)

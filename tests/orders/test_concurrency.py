@@ -16,9 +16,10 @@ from rest_framework.test import APIClient
 
 from catalog.errors import InsufficientStock
 from catalog.models import Variant
+from events.models import OutboxTask
 from orders.models import Checkout, Order, OrderLine
 from orders.services import lifecycle
-from orders.tasks import orders_expire_unpaid_task
+from orders.tasks import order_expire_task, orders_expire_unpaid_task
 from payments import settlement
 from payments.models import Payment, Refund
 from tests.factories import (
@@ -189,10 +190,11 @@ def start_thread(work, results: list) -> threading.Thread:
 
 
 def test_an_order_paid_while_the_expiry_job_runs_is_not_cancelled():
-    """The job lists the overdue orders, then cancels them one by one; one paid in between stays.
+    """The job lists the overdue orders and starts a task per order; one paid in between stays.
 
     The payment's row is held while the job starts, so that the job has listed the
-    order as unpaid and waits for it; then the payment is recorded and committed.
+    order as unpaid and its task (run in-process after the job's commit) waits for
+    the row; then the payment is recorded and committed, and the task finds it paid.
     """
     variant = VariantFactory(stock=10)
     placed_at = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -224,7 +226,9 @@ def test_an_order_paid_while_the_expiry_job_runs_is_not_cancelled():
             thread.join(timeout=60)
 
     assert isinstance(paid[0], Payment), paid
-    assert expired == [0]
+    assert expired == [1]  # the order's task was started, and found nothing to do
+    task = OutboxTask.objects.get(name=order_expire_task.name)
+    assert (task.kwargs, task.status) == ({"order_pk": order.pk}, OutboxTask.Status.DONE)
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     assert Variant.objects.get(pk=variant.pk).stock == 8
