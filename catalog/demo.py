@@ -7,6 +7,7 @@ product_image_add), so thumbnails are made by the task, as for a real upload.
 
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,6 +25,7 @@ KG, PCS, LITER, PACK = (Product.Unit.KG, Product.Unit.PCS, Product.Unit.LITER,
 DRAFT_SHARE = 0.08
 OUT_OF_STOCK_SHARE = 0.12
 IMAGE_SIDE = 400  # the medium thumbnail size: WebP encoding is most of the seed time
+PROGRESS_EVERY = 20  # cooperatives
 
 
 @dataclass(frozen=True)
@@ -316,21 +318,24 @@ class CatalogSeedResult:
     cooperatives_seeded: int
 
 
-def seed_catalog(*, image_side: int = IMAGE_SIDE) -> CatalogSeedResult:
+def seed_catalog(*, image_side: int = IMAGE_SIDE,
+                 progress: Callable[[str], None] | None = None) -> CatalogSeedResult:
     """Give each trading demo cooperative without products a handful of them, with photos.
 
-    `image_side` is the photos' width and height in pixels (tests use small ones).
+    `image_side` is the photos' width and height in pixels (tests use small ones);
+    `progress` is told how far it got every PROGRESS_EVERY cooperatives.
     """
     cooperatives = active_demo_cooperatives().annotate(product_count=Count("products"))
-    created = seeded = 0
-    for cooperative in cooperatives.select_related("region"):
-        if cooperative.product_count:
-            continue
+    unstocked = [cooperative for cooperative in cooperatives.select_related("region")
+                 if not cooperative.product_count]
+    created = 0
+    for number, cooperative in enumerate(unstocked, start=1):
         created += _seed_cooperative(cooperative, image_side)
-        seeded += 1
+        if progress is not None and (number % PROGRESS_EVERY == 0 or number == len(unstocked)):
+            progress(f"  {number}/{len(unstocked)} cooperatives stocked, {created} products")
     total = Product.objects.filter(cooperative__in=active_demo_cooperatives()).count()
     return CatalogSeedResult(
-        products_total=total, products_created=created, cooperatives_seeded=seeded
+        products_total=total, products_created=created, cooperatives_seeded=len(unstocked)
     )
 
 

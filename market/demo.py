@@ -15,9 +15,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from market.models import Cooperative, DinasOfficer, Region, User
+from market.selectors import Period, monitoring_cooperative_list, monitoring_sales
 from market.services import cooperatives
 
 DEMO_PASSWORD = "pasar-demo-2026"
+OFFICER_EMAIL = "dinas@pasar.test"
 COOPERATIVES_TOTAL = 191
 ACTIVE_TOTAL = 80
 RAT_THIS_YEAR_TOTAL = 34
@@ -64,7 +66,7 @@ def _seed_market() -> DemoLogins:
     rng = random.Random(6107)
     admin = demo_user("admin@pasar.test", "Admin Pasar", is_staff=True, is_superuser=True)
     buyer = demo_user("pembeli@pasar.test", "Siti Pembeli")
-    officer = demo_user("dinas@pasar.test", "Yohanes PPKL Bengkayang")
+    officer = demo_user(OFFICER_EMAIL, "Yohanes PPKL Bengkayang")
     officer_profile, _created = DinasOfficer.objects.get_or_create(
         user=officer, defaults={"title": "PPKL Dinas Koperasi UMKM Bengkayang"}
     )
@@ -143,9 +145,42 @@ def _decide(cooperative: Cooperative, status: str, admin: User) -> None:
 
 
 def _rat_day(today: datetime.date, rng: random.Random) -> datetime.date:
-    start = datetime.date(today.year, 1, 15)
+    """A day this year, up to today (a RAT cannot be recorded before it is held)."""
+    start = min(datetime.date(today.year, 1, 15), today)
     span = max((today - start).days, 0)
     return start + datetime.timedelta(days=rng.randint(0, span))
+
+
+@dataclass(frozen=True)
+class DemoFigures:
+    """The demo's last year as the dinas officer's monitoring shows it."""
+
+    cooperatives: int
+    rat_this_year: int
+    gross: int
+    selling: int  # cooperatives with a sale in the year
+    top_five_share: float  # of the gross, the five best sellers'
+    inactive_trading: int  # trading cooperatives without a sale in MONITORING_ACTIVE_DAYS
+
+
+def demo_figures(*, today: datetime.date) -> DemoFigures:
+    """What the seeded demo adds up to, through the monitoring selectors the dinas uses."""
+    officer = User.objects.get(email=OFFICER_EMAIL)
+    year = Period(start=today - datetime.timedelta(days=364), end=today)
+    rows = monitoring_sales(user=officer, period=year, group_by="cooperative")["results"]
+    gross = sorted((row["gross"] for row in rows), reverse=True)
+    registry = monitoring_cooperative_list(user=officer, today=today)
+    inactive = monitoring_cooperative_list(user=officer, today=today, active=False)
+    total = sum(gross)
+    return DemoFigures(
+        cooperatives=registry.count(),
+        rat_this_year=monitoring_cooperative_list(user=officer, today=today,
+                                                  rat_held=today.year).count(),
+        gross=total,
+        selling=sum(1 for amount in gross if amount),
+        top_five_share=sum(gross[:5]) / total if total else 0.0,
+        inactive_trading=inactive.filter(pk__in=active_demo_cooperatives()).count(),
+    )
 
 
 def demo_user(email: str, name: str, **flags) -> User:

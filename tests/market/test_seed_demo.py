@@ -1,14 +1,19 @@
 """The demo seeds: the Bengkayang market, its catalog and a year of orders.
 
-`seed_demo` runs whole once (the market picture); the catalog and order tests
-share one seeded catalog and order history (`demo_catalog`, `demo_orders`),
-made once for this module in a transaction rolled back after it, since seeding
-takes seconds; each test still runs in its own savepoint.
+`seed_demo` runs whole once (the market picture, its progress on stdout); the
+catalog, order and figures tests share one seeded catalog and full-size order
+history (`demo_catalog`, `demo_orders`), made once for this module in a
+transaction rolled back after it, since seeding takes seconds; each test still
+runs in its own savepoint.
 """
 
 import datetime
+import io
+import re
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
@@ -19,25 +24,37 @@ from django.utils import timezone
 from catalog.demo import seed_catalog
 from catalog.models import MAX_PRICE, Product, ProductImage, Variant
 from events.models import Event
-from market.demo import ACTIVE_TOTAL, active_demo_cooperatives, seed_market
+from market.demo import (
+    ACTIVE_TOTAL,
+    COOPERATIVES_TOTAL,
+    OFFICER_EMAIL,
+    RAT_THIS_YEAR_TOTAL,
+    active_demo_cooperatives,
+    seed_market,
+)
 from market.images import THUMBNAIL_SIZES
-from market.models import Cooperative, DinasOfficer, User
-from orders.demo import seed_orders
+from market.models import Cooperative, DailySales, DinasOfficer, RatMeeting, User
+from market.selectors import Period, monitoring_cooperative_list, monitoring_sales
+from orders.demo import CHECKOUTS, LAPSED_TOTAL, seed_orders
 from orders.models import Checkout, Order
 from orders.services import lifecycle
 from payments.models import LedgerEntry, Payment, Refund
 
 pytestmark = pytest.mark.django_db
 
-DEMO_CHECKOUTS = 25
 PHOTO_SIDE = 32  # pixels: thumbnails of the default 400 px photos take most of a test's time
 STATUS_TIMES = ["paid_at", "accepted_at", "shipped_at", "delivered_at", "completed_at",
                 "cancelled_at"]
+HARVEST_MONTHS = [5, 6, 7, 8]  # when both lada and kopi are picked
+OFF_SEASON_MONTHS = [10, 11, 12, 1, 2, 3]
+FIGURE_FIELDS = ("day", "cooperative_id", "category_id", "orders", "items", "gross", "refunds")
 
 
-def test_seed_demo_loads_the_bengkayang_picture_once(capsys):
-    call_command("seed_demo")
-    call_command("seed_demo")  # idempotent
+def test_seed_demo_loads_the_bengkayang_picture_once_and_shows_its_progress():
+    first, again = io.StringIO(), io.StringIO()
+
+    call_command("seed_demo", stdout=first)
+    call_command("seed_demo", stdout=again)  # idempotent
 
     assert Cooperative.objects.count() == 191
     statuses = dict(Cooperative.objects.values_list("status").annotate(Count("id")))
@@ -48,11 +65,38 @@ def test_seed_demo_loads_the_bengkayang_picture_once(capsys):
     officer = DinasOfficer.objects.get(user__email="dinas@pasar.test")
     assert list(officer.regions.values_list("code", flat=True)) == ["61.07"]
     assert User.objects.get(email="pengurus001@pasar.test").check_password("pasar-demo-2026")
-    out = capsys.readouterr().out
-    assert "pembeli@pasar.test" in out
-    assert "dinas@pasar.test" in out
     # The full-size order history has every status for the dashboards to show.
     assert set(Order.objects.values_list("status", flat=True)) == set(Order.Status.values)
+    out = first.getvalue()
+    assert "pembeli@pasar.test" in out
+    assert "dinas@pasar.test" in out
+    stages = [line.split(":")[0] for line in out.splitlines() if not line.startswith(" ")]
+    assert stages[:6] == ["Market", "Catalog", "Catalog", "Orders", "Orders", "Monitoring"]
+    stocked = re.findall(r"^  (\d+)/80 cooperatives stocked", out, re.MULTILINE)
+    assert stocked == ["20", "40", "60", "80"]
+    placed = re.findall(rf"^  (\d+)/{CHECKOUTS} checkouts placed, (\d+) orders", out,
+                        re.MULTILINE)
+    assert [int(done) for done, _orders in placed] == list(range(40, 401, 40))
+    orders_seen = [int(orders) for _done, orders in placed]
+    assert orders_seen == sorted(orders_seen)
+    assert orders_seen[-1] == Order.objects.count()
+    assert f"Orders: {Order.objects.count()} orders over the last year" in out
+    assert "191 cooperatives, 34 with their RAT this year" in out
+    # Seeded already: the stages say so, and nothing is placed again.
+    assert "checkouts placed" not in again.getvalue()
+    assert "cooperatives stocked" not in again.getvalue()
+    assert "(0 new)" in again.getvalue()
+
+
+def test_seed_market_early_in_january_holds_this_years_rat_up_to_today():
+    new_year = datetime.datetime(2027, 1, 5, 9, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    with time_machine.travel(new_year, tick=False):
+        seed_market()
+
+    held = list(RatMeeting.objects.values_list("held_on", flat=True))
+    assert len(held) == RAT_THIS_YEAR_TOTAL
+    assert all(datetime.date(2027, 1, 1) <= day <= datetime.date(2027, 1, 5) for day in held)
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +117,21 @@ def demo_catalog(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo_orders(demo_catalog, django_db_blocker):
-    """A small demo order history on the module's catalog; the count of its orders."""
+    """The demo's full-size order history on the module's catalog: the count of its
+    orders and the progress lines it reported."""
+    lines: list[str] = []
     with django_db_blocker.unblock():
-        return seed_orders(checkouts=DEMO_CHECKOUTS)
+        return seed_orders(progress=lines.append), lines
+
+
+@pytest.fixture
+def officer(demo_catalog):
+    return User.objects.get(email=OFFICER_EMAIL)
+
+
+def _year() -> Period:
+    today = timezone.localdate()
+    return Period(start=today - datetime.timedelta(days=364), end=today)
 
 
 # ---------------------------------------------------------------- catalog
@@ -138,9 +194,11 @@ def test_seed_orders_spreads_orders_of_several_statuses_over_the_past_year(demo_
     now = timezone.now()
     orders = list(Order.objects.all())
 
-    assert len(orders) == demo_orders
-    assert DEMO_CHECKOUTS <= len(orders) <= 3 * DEMO_CHECKOUTS
-    assert Checkout.objects.filter(idempotency_key__startswith="demo-").count() == DEMO_CHECKOUTS
+    checkouts = Checkout.objects.filter(idempotency_key__startswith="demo-").count()
+
+    assert len(orders) == demo_orders[0]
+    assert 0.95 * CHECKOUTS <= checkouts <= CHECKOUTS  # a few found their goods sold out
+    assert checkouts < len(orders) <= 3 * checkouts
     statuses = {order.status for order in orders}
     assert {Order.Status.COMPLETED, Order.Status.CANCELLED} <= statuses
     assert len(statuses) >= 4, statuses
@@ -148,7 +206,7 @@ def test_seed_orders_spreads_orders_of_several_statuses_over_the_past_year(demo_
     assert now - datetime.timedelta(days=365) < created[0] < now - datetime.timedelta(days=180)
     assert now - datetime.timedelta(days=14) < created[-1] <= now
     months = {timezone.localtime(time).strftime("%Y-%m") for time in created}
-    assert len(months) >= 6, months
+    assert len(months) >= 12, months
 
 
 def test_seed_orders_numbers_and_events_move_back_with_their_order(demo_orders):
@@ -162,8 +220,9 @@ def test_seed_orders_numbers_and_events_move_back_with_their_order(demo_orders):
         assert checkout.created_at <= order.created_at
         assert checkout.created_at <= payment.created_at <= now
         events = sorted(order.events.all(), key=lambda event: (event.at, event.pk))
-        assert events[0].status == Order.Status.PENDING_PAYMENT
-        assert events[-1].status == order.status
+        moves = [event.status for event in events if event.status]  # not its stock's events
+        assert moves[0] == Order.Status.PENDING_PAYMENT
+        assert moves[-1] == order.status
         assert all(order.created_at <= event.at <= now for event in events), order.number
         for field in STATUS_TIMES:
             moment = getattr(order, field)
@@ -224,7 +283,96 @@ def test_seed_orders_again_adds_nothing(demo_orders):
     before = [model.objects.count() for model in tables]
     stock = Variant.objects.aggregate(total=Sum("stock"))["total"]
 
-    assert seed_orders(checkouts=DEMO_CHECKOUTS) == demo_orders
+    assert seed_orders() == demo_orders[0]
 
     assert [model.objects.count() for model in tables] == before
     assert Variant.objects.aggregate(total=Sum("stock"))["total"] == stock
+
+
+def test_seed_orders_reports_its_progress_every_tenth_of_the_checkouts(demo_orders):
+    count, lines = demo_orders
+
+    assert len(lines) == 10
+    assert lines[0].startswith(f"  {CHECKOUTS // 10}/{CHECKOUTS} checkouts placed, ")
+    assert lines[-1] == f"  {CHECKOUTS}/{CHECKOUTS} checkouts placed, {count} orders (100%)"
+
+
+# ---------------------------------------------------------------- sales figures
+
+
+def _seasonal_share(slugs: list[str], months: list[int]) -> float:
+    """The categories' part of the gross of those months (of any year)."""
+    rows = DailySales.objects.filter(day__month__in=months)
+    total = rows.aggregate(gross=Sum("gross"))["gross"]
+    seasonal = rows.filter(category__slug__in=slugs).aggregate(gross=Sum("gross"))["gross"]
+    return (seasonal or 0) / total
+
+
+def test_demo_lada_and_kopi_sell_far_more_in_their_harvest_months(demo_orders):
+    # Shares of each month's gross, so the market's growth over the year cancels out.
+    both = ["lada", "kopi-teh"]
+
+    harvest, off_season = (_seasonal_share(both, HARVEST_MONTHS),
+                           _seasonal_share(both, OFF_SEASON_MONTHS))
+
+    assert harvest > 2 * off_season, (harvest, off_season)
+    assert harvest > 0.3
+    for slug in both:
+        assert (_seasonal_share([slug], HARVEST_MONTHS)
+                > 1.5 * _seasonal_share([slug], OFF_SEASON_MONTHS)), slug
+
+
+def test_demo_top_five_cooperatives_take_a_large_share_of_the_gross(demo_orders, officer):
+    rows = monitoring_sales(user=officer, period=_year(), group_by="cooperative")["results"]
+    gross = sorted((row["gross"] for row in rows), reverse=True)
+
+    assert sum(gross[:5]) > 0.35 * sum(gross)  # an even market would give them 6 %
+    assert len([amount for amount in gross if amount]) >= 0.8 * ACTIVE_TOTAL  # and a long tail
+
+
+def test_demo_dormant_cooperatives_have_no_sales_at_all(demo_orders):
+    trading = set(active_demo_cooperatives().values_list("pk", flat=True))
+    dormant = Cooperative.objects.exclude(pk__in=trading)
+
+    assert dormant.count() == COOPERATIVES_TOTAL - ACTIVE_TOTAL
+    assert not DailySales.objects.filter(cooperative__in=dormant).exists()
+    assert not Order.objects.filter(cooperative__in=dormant).exists()
+    assert set(DailySales.objects.values_list("cooperative", flat=True)) <= trading
+
+
+def test_demo_some_trading_cooperatives_have_not_sold_in_the_active_days(demo_orders, officer):
+    today = timezone.localdate()
+    trading = active_demo_cooperatives().values("pk")
+    verified = monitoring_cooperative_list(user=officer, today=today, status="verified")
+
+    lapsed = verified.filter(pk__in=trading, active=False, last_sale_at__isnull=False)
+    active = verified.filter(pk__in=trading, active=True)
+
+    assert lapsed.count() >= LAPSED_TOTAL // 2, list(lapsed.values_list("name", "last_sale_at"))
+    active_since = today - datetime.timedelta(days=settings.MONITORING_ACTIVE_DAYS - 1)
+    assert all(cooperative.last_sale_at < active_since for cooperative in lapsed)
+    assert active.count() >= ACTIVE_TOTAL * 5 // 8  # most still trade
+
+
+def test_demo_has_34_cooperatives_with_their_rat_this_year(demo_orders, officer):
+    today = timezone.localdate()
+
+    held = monitoring_cooperative_list(user=officer, today=today, rat_held=today.year)
+    missing = monitoring_cooperative_list(user=officer, today=today, rat_missing=today.year)
+
+    assert held.count() == RAT_THIS_YEAR_TOTAL
+    assert missing.count() == COOPERATIVES_TOTAL - RAT_THIS_YEAR_TOTAL
+
+
+def test_demo_figures_rebuilt_from_the_events_equal_the_incremental_ones(demo_orders):
+    def figures() -> list[tuple]:
+        return list(DailySales.objects.order_by(*FIGURE_FIELDS[:3]).values_list(*FIGURE_FIELDS))
+
+    incremental = figures()
+
+    call_command("sales_figures_rebuild", stdout=io.StringIO())
+
+    assert len(incremental) > 300
+    assert figures() == incremental
+    paid = Event.objects.filter(kind="order_paid").aggregate(total=Sum("amount"))["total"]
+    assert sum(row[FIGURE_FIELDS.index("gross")] for row in incremental) == paid
