@@ -7,11 +7,11 @@ Their `prepare` tops the synthetic history up to the stage's --orders count with
 `manage.py seed_sales_history` in a child process (its own time and peak memory),
 resetting it first when it holds more.
 
-`monitoring_report`, after each stage's table: the generation, the DailySales rows, the
-same answers computed naively from the orders and refunds (timed, checked equal, and the
-ratio to the endpoint), and the peak memory of the CSV and XLSX exports of a row per
-cooperative per day over 730 days, each in a fresh process (`python bench/monitoring.py
-export csv FROM TO FILE`, token in BENCH_TOKEN).
+`monitoring_report`, after each stage's table: the generation, the DailySales and
+MonthlySales rows, the same answers computed naively from the orders and refunds (timed,
+checked equal, and the ratio to the endpoint), and the peak memory of the CSV and XLSX
+exports of a row per cooperative per day over 730 days, each in a fresh process
+(`python bench/monitoring.py export csv FROM TO FILE`, token in BENCH_TOKEN).
 """
 
 import datetime
@@ -161,12 +161,13 @@ def monitoring_report(context: dict, results: list[Result]) -> str:
 
 
 def daily_sales_summary(state: dict) -> str:
-    from market.models import DailySales
+    from market.models import DailySales, MonthlySales
 
     year = state["year"]
     in_year = DailySales.objects.filter(day__gte=year["from"], day__lte=year["to"]).count()
     return (f"DailySales: {DailySales.objects.count():,} rows, {in_year:,} of them in the "
-            f"year measured ({year['from']} to {year['to']})")
+            f"year measured ({year['from']} to {year['to']}); MonthlySales: "
+            f"{MonthlySales.objects.count():,} rows")
 
 
 def naive_table(context: dict, measured: dict[str, Result]) -> list[str]:

@@ -15,10 +15,13 @@ from market.models import (
     DinasOfficer,
     Invitation,
     Membership,
+    Notification,
+    NotificationDelivery,
     RatMeeting,
     Region,
     User,
 )
+from market.notifications import services as notifications
 from market.services import cooperatives, members
 
 
@@ -74,7 +77,7 @@ class UserAdmin(ServiceRefusalsAsMessages, DjangoUserAdmin):
     search_fields = ["email", "name", "phone"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Profile"), {"fields": ["name", "phone"]}),
+        (_("Profile"), {"fields": ["name", "phone", "language"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups",
                                        "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined", "email_verified_at"]}),
@@ -322,4 +325,46 @@ class DailySalesAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(admin.ModelAdmin):
+    """Every notification sent or to send, per recipient and channel; failed ones retried here."""
+
+    list_display = ["pk", "created_at", "kind", "channel", "recipient", "status", "attempts",
+                    "sent_at", "source"]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["recipient__email", "source", "last_error"]
+    list_select_related = ["recipient"]
+    readonly_fields = [field.name for field in NotificationDelivery._meta.fields]
+    actions = ["retry"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected failed notifications again"))
+    def retry(self, request, queryset):
+        failed = list(queryset.filter(status=NotificationDelivery.Status.FAILED)
+                      .order_by("pk").values_list("pk", flat=True))
+        for pk in failed:
+            notifications.notification_retry(delivery_pk=pk)
+        self.message_user(request, _("%d notifications sent again.") % len(failed),
+                          messages.SUCCESS)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "recipient", "title", "read_at"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["recipient__email", "title"]
+    list_select_related = ["recipient"]
+    readonly_fields = [field.name for field in Notification._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
         return False

@@ -41,6 +41,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail"), unique=True)
     name = models.CharField(_("name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # The language of the mails and notifications the user receives.
+    language = models.CharField(
+        _("language"), max_length=8, choices=[("id", "Bahasa Indonesia"), ("en", "English")],
+        default="id",
+    )
     is_staff = models.BooleanField(_("admin site access"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -375,6 +380,9 @@ class DailySales(models.Model):
         indexes = [
             models.Index(fields=["cooperative", "day"], name="daily_sales_coop_day"),
             models.Index(fields=["category", "day"], name="daily_sales_category_day"),
+            # The edge days of a period over all cooperatives (market.selectors): the
+            # partial unique indexes cannot serve a range of days alone.
+            models.Index(fields=["day"], name="daily_sales_day"),
         ]
 
     def __str__(self) -> str:
@@ -383,3 +391,162 @@ class DailySales(models.Model):
     @property
     def net(self) -> int:
         return self.gross - self.refunds
+
+
+class MonthlySales(models.Model):
+    """The sum of a calendar month's DailySales rows of one cooperative and category.
+
+    Kept with them, by the same upsert in the same transaction, and rebuilt from them
+    (market.monitoring), so a period's whole months are read from here and only its edge
+    days from DailySales: a year is about 12 rows per cooperative and category, whatever
+    the orders. `month` is the month's first day.
+    """
+
+    month = models.DateField(_("month"))
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="monthly_sales"
+    )
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    orders = models.BigIntegerField(_("orders"), default=0)
+    items = models.BigIntegerField(_("items"), default=0)
+    gross = models.BigIntegerField(_("gross (rupiah)"), default=0)
+    refunds = models.BigIntegerField(_("refunds (rupiah)"), default=0)
+
+    class Meta:
+        verbose_name = _("monthly sales")
+        verbose_name_plural = _("monthly sales")
+        constraints = [  # as DailySales: one partial unique index per kind of row
+            models.UniqueConstraint(
+                fields=["month", "cooperative", "category"],
+                name="monthly_sales_one_per_category", condition=Q(category__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["month", "cooperative"], name="monthly_sales_one_uncategorised",
+                condition=Q(category__isnull=True),
+            ),
+        ]
+        indexes = [models.Index(fields=["month"], name="monthly_sales_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.cooperative_id}/{self.category_id}"
+
+
+class Notification(models.Model):
+    """An in-app notification: what the recipient reads in `GET /notifications/`."""
+
+    class Kind(models.TextChoices):
+        ORDER_PLACED = "order_placed", _("order placed")
+        ORDER_PAID = "order_paid", _("order paid")
+        ORDER_ACCEPTED = "order_accepted", _("order accepted")
+        ORDER_SHIPPED = "order_shipped", _("order shipped")
+        ORDER_DELIVERED = "order_delivered", _("order delivered")
+        ORDER_CANCELLED = "order_cancelled", _("order cancelled")
+        ORDER_REFUNDED = "order_refunded", _("order refunded")
+        REFUND_FAILED = "refund_failed", _("refund failed")
+        LOW_STOCK = "low_stock", _("low stock")
+        COOPERATIVE_VERIFIED = "cooperative_verified", _("cooperative verified")
+        COOPERATIVE_REJECTED = "cooperative_rejected", _("cooperative rejected")
+        COOPERATIVE_SUSPENDED = "cooperative_suspended", _("cooperative suspended")
+        COOPERATIVE_PENDING = "cooperative_pending", _("cooperative waiting for verification")
+        MEMBER_INVITED = "member_invited", _("invitation to a cooperative's staff")
+        MONTHLY_REPORT = "monthly_report", _("monthly report")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True),
+                         name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+
+class NotificationDelivery(models.Model):
+    """One notification to one recipient on one channel: the guard of "exactly once".
+
+    `source` names what it tells (`event:<pk>`, `low_stock:<cooperative>:<day>`,
+    `monthly_report:<month>:<region>`): the unique key makes a second fan-out of the
+    same thing find the row instead of sending again.
+    """
+
+    class Channel(models.TextChoices):
+        IN_APP = "in_app", _("in-app")
+        EMAIL = "email", _("e-mail")
+        GATEWAY = "gateway", _("WhatsApp/SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    source = models.CharField(_("source"), max_length=100)
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=Notification.Kind.choices)
+    # What the message says, language-neutral: rendered in the recipient's language when sent.
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The worker's task that sends it (none for in-app, stored at once).
+    outbox_task = models.ForeignKey(
+        "events.OutboxTask", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("notification delivery")
+        verbose_name_plural = _("notification deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "recipient", "channel"],
+                                    name="notification_delivery_once"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="delivery_status")]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.recipient_id} ({self.channel}, {self.status})"
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind on one channel; without a row, the default holds."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Notification.Kind.choices)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=NotificationDelivery.Channel.choices
+    )
+    enabled = models.BooleanField(_("enabled"))
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "channel"],
+                                    name="notification_preference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}/{self.channel}: {self.enabled}"

@@ -15,8 +15,13 @@ counts once, on the row of its largest category, so the rows of any grouping
 `sales_figures_apply` is called by events.record for every event written, in the
 transaction that writes it; `sales_figures_rebuild` recomputes a range of days from
 the events, and must give the same rows.
+
+`MonthlySales` holds each month's sum of those rows, for the monitoring's whole months:
+the upsert adds the same deltas to the month (the first day of the month as its key),
+after the day rows, and the rebuild sums the touched months again from their days.
 """
 
+import calendar
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,16 +29,18 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
+from django.db.models.functions import TruncMonth
 
-from market.models import DailySales
+from market.models import DailySales, MonthlySales
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 ORDER_PAID, REFUND_REQUESTED, REFUND_FAILED = "order_paid", "refund_requested", "refund_failed"
 COUNTED_KINDS = (ORDER_PAID, REFUND_REQUESTED, REFUND_FAILED)
 NO_CATEGORY = "None"  # how the events' details name lines without a category
 
-Key = tuple[datetime.date, int, int | None]  # day, cooperative, category
+Key = tuple[datetime.date, int, int | None]  # day (or month's first day), cooperative, category
+FIGURE_FIELDS = ("orders", "items", "gross", "refunds")
 
 
 @dataclass
@@ -111,7 +118,12 @@ def _merge(into: dict[Key, Figures], figures: dict[Key, Figures]) -> None:
 def _lock_order(key: Key) -> tuple:
     """One order for every transaction's row locks: by day, cooperative, then category
     (uncategorised first). A payment writes its orders' sales by order, that is by
-    cooperative (checkout makes them in that order), so it follows this order too."""
+    cooperative (checkout makes them in that order), so it follows this order too.
+
+    Each call takes its day rows, then their month rows (each in this order), and a
+    transaction's calls go cooperative by cooperative: whoever waits for a month row
+    holds no row its holder still needs, since the holder took that call's day rows
+    first, and no later call of the holder's comes back to that cooperative."""
     day, cooperative_id, category_id = key
     return (day, cooperative_id, category_id is not None, category_id or 0)
 
@@ -122,31 +134,49 @@ def sales_figures_apply(events: Iterable) -> None:
     for event in events:
         _merge(deltas, event_figures(event))
     if deltas:
-        _upsert(deltas)
+        sales_figures_add(deltas)
 
 
 _UPSERT = """
-    INSERT INTO market_dailysales (day, cooperative_id, category_id, orders, items, gross, refunds)
+    INSERT INTO {table} ({period}, cooperative_id, category_id, orders, items, gross, refunds)
     VALUES {values}
     ON CONFLICT {target} DO UPDATE SET
-        orders = market_dailysales.orders + EXCLUDED.orders,
-        items = market_dailysales.items + EXCLUDED.items,
-        gross = market_dailysales.gross + EXCLUDED.gross,
-        refunds = market_dailysales.refunds + EXCLUDED.refunds
+        orders = {table}.orders + EXCLUDED.orders,
+        items = {table}.items + EXCLUDED.items,
+        gross = {table}.gross + EXCLUDED.gross,
+        refunds = {table}.refunds + EXCLUDED.refunds
 """
 _CONFLICT_TARGET = {
-    True: "(day, cooperative_id, category_id) WHERE category_id IS NOT NULL",
-    False: "(day, cooperative_id) WHERE category_id IS NULL",
+    True: "({period}, cooperative_id, category_id) WHERE category_id IS NOT NULL",
+    False: "({period}, cooperative_id) WHERE category_id IS NULL",
 }
+_PERIOD_FIELD = {DailySales: "day", MonthlySales: "month"}
 
 
-def _upsert(deltas: dict[Key, Figures]) -> None:
-    """Increment (or create) the rows, in `_lock_order`, so concurrent sales never deadlock.
+def _month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
 
-    PostgreSQL: one INSERT ... ON CONFLICT DO UPDATE per partial unique index, so
+
+def _by_month(deltas: dict[Key, Figures]) -> dict[Key, Figures]:
+    months: dict[Key, Figures] = {}
+    for (day, cooperative_id, category_id), value in deltas.items():
+        months.setdefault((_month(day), cooperative_id, category_id), Figures()).add(value)
+    return months
+
+
+def sales_figures_add(deltas: dict[Key, Figures]) -> None:
+    """Add to (or create) the day rows, then their months' rows, each in `_lock_order`, so
+    concurrent sales never deadlock (inside the caller's transaction)."""
+    _upsert_rows(DailySales, deltas)
+    _upsert_rows(MonthlySales, _by_month(deltas))
+
+
+def _upsert_rows(model: type[DailySales | MonthlySales], deltas: dict[Key, Figures]) -> None:
+    """PostgreSQL: one INSERT ... ON CONFLICT DO UPDATE per partial unique index, so
     two sales of the same row at once both count (the second waits for the first's
     row lock and adds to what it committed). SQLite writes one transaction at a time.
     """
+    period = _PERIOD_FIELD[model]
     keys = sorted(deltas, key=_lock_order)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -158,17 +188,18 @@ def _upsert(deltas: dict[Key, Figures]) -> None:
                     value = deltas[key]
                     params += [*key, value.orders, value.items, value.gross, value.refunds]
                 values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
-                cursor.execute(_UPSERT.format(values=values,
-                                              target=_CONFLICT_TARGET[categorised]), params)
+                target = _CONFLICT_TARGET[categorised].format(period=period)
+                cursor.execute(_UPSERT.format(table=model._meta.db_table, period=period,
+                                              values=values, target=target), params)
         return
-    for day, cooperative_id, category_id in keys:
-        value = deltas[(day, cooperative_id, category_id)]
-        row, created = DailySales.objects.get_or_create(
-            day=day, cooperative_id=cooperative_id, category_id=category_id,
+    for when, cooperative_id, category_id in keys:
+        value = deltas[(when, cooperative_id, category_id)]
+        row, created = model.objects.get_or_create(
+            **{period: when}, cooperative_id=cooperative_id, category_id=category_id,
             defaults=vars(value),
         )
         if not created:
-            DailySales.objects.filter(pk=row.pk).update(
+            model.objects.filter(pk=row.pk).update(
                 orders=F("orders") + value.orders, items=F("items") + value.items,
                 gross=F("gross") + value.gross, refunds=F("refunds") + value.refunds,
             )
@@ -184,17 +215,20 @@ def sales_figures_rebuild(
     progress: Callable[[str], None] | None = None,
 ) -> int:
     """Recompute the figures of the days `start` to `end` (inclusive; open: all) from the
-    events, replacing those days' rows in one transaction. Returns the rows written.
+    events, replacing those days' rows in one transaction, then the MonthlySales rows of
+    the months they touch from those months' days. Returns the day rows written.
 
     Memory holds one day's rows: the events are read in time order and each day is
-    written when the next begins. On PostgreSQL the table is locked against writes
-    first (sales wait, they do not fail), so no sale is lost or counted twice.
+    written when the next begins. On PostgreSQL the tables are locked against writes
+    first, days then months as the upsert takes them (sales wait, they do not fail), so
+    no sale is lost or counted twice.
     """
     from events.models import Event  # events.record calls this module
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("LOCK TABLE market_dailysales IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute("LOCK TABLE market_monthlysales IN SHARE ROW EXCLUSIVE MODE")
     events = Event.objects.filter(kind__in=COUNTED_KINDS)
     rows = DailySales.objects.all()
     if start is not None:
@@ -230,4 +264,32 @@ def sales_figures_rebuild(
         _merge(figures, event_figures(event))
     if figures:
         write()
+    _months_rebuild(start=start, end=end, progress=progress)
     return written
+
+
+def _months_rebuild(*, start: datetime.date | None, end: datetime.date | None,
+                    progress: Callable[[str], None] | None) -> None:
+    """The MonthlySales rows of the months from `start`'s to `end`'s (open: all), summed
+    again from their DailySales rows: also the days outside the rebuilt range."""
+    days = DailySales.objects.all()
+    months = MonthlySales.objects.all()
+    if start is not None:
+        days = days.filter(day__gte=_month(start))
+        months = months.filter(month__gte=_month(start))
+    if end is not None:
+        days = days.filter(day__lte=end.replace(day=calendar.monthrange(end.year,
+                                                                        end.month)[1]))
+        months = months.filter(month__lte=_month(end))
+    months.delete()
+    sums = (days.annotate(month=TruncMonth("day")).values("month", "cooperative_id",
+                                                           "category_id")
+            .annotate(**{name: Sum(name) for name in FIGURE_FIELDS}).order_by())
+    rows = [MonthlySales(**row) for row in sums]
+    MonthlySales.objects.bulk_create(
+        sorted(rows, key=lambda row: _lock_order((row.month, row.cooperative_id,
+                                                  row.category_id))),
+        batch_size=1000,
+    )
+    if progress is not None:
+        progress(f"months: {len(rows)} rows")

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -199,20 +200,33 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = TIME_ZONE
+# Beat's crontab hours below are Jakarta time (the dinas' and the cooperatives' day).
+CELERY_TIMEZONE = "Asia/Jakarta"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task that fails this often (or kills its worker this often) ends as failed.
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
-# Periodic jobs; later issues add theirs here (reports).
+
+
+def _every(seconds: float, task: str) -> dict:
+    # A run left in the queue past the next one is dropped (a worker was down): the next does it.
+    return {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+
+
+# Periodic jobs, run by exactly one `celery beat`. The order jobs fan out: one small outbox
+# task per due order. Where the time of day matters, a crontab.
 CELERY_BEAT_SCHEDULE = {
-    "outbox-resend-due": {"task": "events.tasks.outbox_resend_due_task", "schedule": 30.0},
-    "orders-expire-unpaid": {"task": "orders.tasks.orders_expire_unpaid_task",
-                             "schedule": 600.0},
-    "orders-auto-deliver": {"task": "orders.tasks.orders_auto_deliver_task", "schedule": 3600.0},
-    "orders-auto-complete": {"task": "orders.tasks.orders_auto_complete_task",
-                             "schedule": 3600.0},
+    "outbox-resend-due": _every(30.0, "events.tasks.outbox_resend_due_task"),
+    "orders-expire-unpaid": _every(600.0, "orders.tasks.orders_expire_unpaid_task"),
+    "orders-auto-deliver": _every(3600.0, "orders.tasks.orders_auto_deliver_task"),
+    "orders-auto-complete": _every(3600.0, "orders.tasks.orders_auto_complete_task"),
     "tokens-delete-expired": {"task": "market.tasks.tokens_delete_expired_task",
-                              "schedule": 86400.0},
+                              "schedule": crontab(hour=3, minute=30)},
+    # Staff read it with their morning coffee, instead of a message per variant running low.
+    "low-stock-digest": {"task": "market.tasks.low_stock_digest_task",
+                         "schedule": crontab(hour=7, minute=0)},
+    # Last month's report for the dinas officers, on the 1st.
+    "monthly-reports": {"task": "market.tasks.monthly_reports_task",
+                        "schedule": crontab(day_of_month=1, hour=7, minute=0)},
 }
 
 # Orders and money.
@@ -250,6 +264,14 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = 10
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Pasar Koperasi <noreply@localhost>")
+
+# Notifications (market.notifications): e-mail through the mail backend above; the optional
+# WhatsApp/SMS gateway is off unless its URL is set (JSON POST, `Authorization: Bearer`).
+NOTIFY_GATEWAY_URL = os.environ.get("NOTIFY_GATEWAY_URL", "")
+NOTIFY_GATEWAY_TOKEN = os.environ.get("NOTIFY_GATEWAY_TOKEN", "")
+NOTIFY_GATEWAY_TIMEOUT_SECONDS = float(os.environ.get("NOTIFY_GATEWAY_TIMEOUT_SECONDS", "5"))
+# Tries of one delivery (backoff 30 s, doubling) before it is marked failed for the admin.
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
 
 # Stripe: offered only when both keys are set.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
@@ -313,6 +335,7 @@ SPECTACULAR_SETTINGS = {
         "CooperativeKindEnum": "market.models.Cooperative.Kind",
         "ShippingKindEnum": "orders.models.ShippingOption.Kind",
         "OrderStatusEnum": "orders.models.Order.Status",
+        "NotificationKindEnum": "market.models.Notification.Kind",
         "ComponentStateEnum": ["ok", "down", "disabled"],
     },
 }

@@ -15,25 +15,9 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
 from events.outbox import outbox_task
-from market.models import Cooperative, Invitation, Membership, User
+from market.models import Invitation, User
+from market.notifications.channels import RETRYABLE
 from market.tokens import email_verification_token
-
-
-@outbox_task(retry_on=(OSError,))
-def cooperative_decision_email_task(*, cooperative_pk: int) -> int:
-    """Tell a cooperative's owners the dinas decision on it; returns mails sent."""
-    cooperative = Cooperative.objects.filter(pk=cooperative_pk).first()
-    if cooperative is None:
-        return 0
-    owners = Membership.objects.filter(
-        cooperative=cooperative, role=Membership.Role.OWNER
-    ).values_list("user__email", flat=True)
-    subject = _("Your cooperative %(name)s is now %(status)s") % {
-        "name": cooperative.name,
-        "status": cooperative.get_status_display(),
-    }
-    body = cooperative.status_note or subject
-    return send_mail(subject, body, None, list(owners))
 
 
 @outbox_task(retry_on=(OSError,))
@@ -128,6 +112,45 @@ def _valid_for(duration: datetime.timedelta) -> str:
     """'1 day', '30 minutes': how long a link lasts, in the mail's language."""
     now = timezone.now()
     return timeuntil(now + duration, now)
+
+
+def _notification_give_up(*, delivery_pk: int, error: str) -> None:
+    from market.notifications import services
+
+    services.notification_give_up(delivery_pk=delivery_pk, error=error)
+
+
+@outbox_task(retry_on=(OSError,))
+def notification_fan_out_task(*, event_pk: int) -> int:
+    """Write the deliveries of one event (and enqueue theirs); returns how many."""
+    from market.notifications import services  # services enqueue this module's tasks
+
+    return services.notifications_fan_out(event_pk=event_pk)
+
+
+@outbox_task(retry_on=RETRYABLE, max_attempts=settings.NOTIFY_MAX_ATTEMPTS,
+             on_give_up=_notification_give_up)
+def notification_deliver_task(*, delivery_pk: int) -> str:
+    """Send one notification on one channel, unless it is sent already."""
+    from market.notifications import services
+
+    return services.notification_deliver(delivery_pk=delivery_pk)
+
+
+@shared_task(ignore_result=True)
+def low_stock_digest_task() -> int:
+    """Daily: each cooperative's staff hear which variants ran low yesterday."""
+    from market.notifications import services
+
+    return services.low_stock_digest_send()
+
+
+@shared_task(ignore_result=True)
+def monthly_reports_task() -> int:
+    """The 1st of the month: officers get last month's report of their regions."""
+    from market.notifications import services
+
+    return services.monthly_reports_send()
 
 
 @shared_task

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from market import api, monitoring_api
+from market import api, monitoring_api, notifications_api
 
 api_v1 = [
     path("auth/register/", api.RegisterView.as_view(), name="register"),
@@ -23,6 +23,15 @@ api_v1 = [
          name="me-invitation-accept"),
     path("me/invitations/<int:pk>/decline/", api.MyInvitationDeclineView.as_view(),
          name="me-invitation-decline"),
+    path("me/notification-preferences/",
+         notifications_api.NotificationPreferencesView.as_view(),
+         name="me-notification-preferences"),
+    path("notifications/", notifications_api.NotificationListView.as_view(),
+         name="notification-list"),
+    path("notifications/read-all/", notifications_api.NotificationReadAllView.as_view(),
+         name="notification-read-all"),
+    path("notifications/<int:pk>/read/", notifications_api.NotificationReadView.as_view(),
+         name="notification-read"),
     path("regions/", api.RegionListView.as_view(), name="region-list"),
     path("cooperatives/", api.CooperativeListCreateView.as_view(), name="cooperative-list"),
     path("cooperatives/<slug:slug>/", api.CooperativeDetailView.as_view(),

@@ -33,7 +33,7 @@ from drf_spectacular.generators import SchemaGenerator
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from market.models import Cooperative, Membership, User
+from market.models import Cooperative, Membership, Notification, User
 from market.services import cooperatives as cooperative_services
 from market.services import members
 from market.tokens import email_verification_token
@@ -134,6 +134,8 @@ def _world_build() -> SimpleNamespace:
         unverified=UserFactory(email="belum-verifikasi@example.com", unverified=True),
         invitation=invitation,  # to the buyer's e-mail
         membership_of=membership_of,
+        notification=Notification.objects.create(recipient=buyer, kind="order_paid",
+                                                 title="Pesanan matrix dibayar"),
     )
 
 
@@ -267,6 +269,17 @@ TABLE = [
         (401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404),
         url=lambda w: f"/api/v1/me/invitations/{w.invitation.pk}/decline/",
         why="the invitee alone"),
+    Row("GET", "/api/v1/me/notification-preferences/", logged_in(200)),
+    Row("PATCH", "/api/v1/me/notification-preferences/", logged_in(200),
+        body=lambda w: {"preferences": [{"kind": "order_placed", "email": False}]}),
+    # -------------------------------------------------------- notifications
+    Row("GET", "/api/v1/notifications/", logged_in(200),
+        sees=(lambda w: w.notification.title, ("buyer",))),
+    Row("POST", "/api/v1/notifications/{id}/read/",
+        (401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+        url=lambda w: f"/api/v1/notifications/{w.notification.pk}/read/",
+        why="the recipient alone: another's notification does not exist for the caller"),
+    Row("POST", "/api/v1/notifications/read-all/", logged_in(200)),
     # -------------------------------------------------------- regions, cooperatives
     Row("GET", "/api/v1/regions/", same(200)),
     Row("GET", "/api/v1/cooperatives/", same(200)),

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import Event
-from events.outbox import outbox_enqueue
 from events.record import event_record
 from market.documents import InvalidDocument, pdf_clean
 from market.errors import (
@@ -28,9 +27,6 @@ from market.policies import (
     ensure,
 )
 from market.slugs import save_with_unique_slug, unique_slug
-from market.tasks import (
-    cooperative_decision_email_task,
-)
 
 COOPERATIVE_PROFILE_FIELDS = frozenset(
     {"name", "legal_number", "kind", "address", "phone", "email", "description",
@@ -160,7 +156,6 @@ def cooperative_verify(
     )
     event_record(kind=DECISION_EVENTS[decision], at=now, actor=actor, cooperative=cooperative,
                  note=note)
-    outbox_enqueue(cooperative_decision_email_task, now=now, cooperative_pk=cooperative.pk)
     return cooperative
 
 

@@ -41,7 +41,8 @@ pytestmark = pytest.mark.django_db
 
 Status = OutboxTask.Status
 NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
-DECISION_MAIL_TASK = "market.tasks.cooperative_decision_email_task"
+# A dinas decision is told through its event: one fan-out task, then one per delivery.
+FAN_OUT_TASK = "market.tasks.notification_fan_out_task"
 
 
 class RolledBack(Exception):
@@ -87,8 +88,8 @@ def test_a_task_is_written_in_its_use_cases_transaction_and_sent_only_after_comm
                                            decision="verified")
         row = OutboxTask.objects.get()
 
-    assert row.name == DECISION_MAIL_TASK
-    assert row.kwargs == {"cooperative_pk": cooperative.pk}
+    assert row.name == FAN_OUT_TASK
+    assert row.kwargs == {"event_pk": Event.objects.get(cooperative=cooperative).pk}
     assert (row.status, row.attempts) == (Status.PENDING, 0)
     assert len(callbacks) == 1  # the send, waiting for the commit
     assert mail.outbox == []
@@ -124,7 +125,7 @@ def test_after_commit_the_task_runs_marks_its_row_done_and_mails_once(
         cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,
                                            decision="verified")
 
-    row = OutboxTask.objects.get()
+    row = OutboxTask.objects.get(name=FAN_OUT_TASK)
     assert (row.status, row.attempts, row.last_error) == (Status.DONE, 1, "")
     assert row.finished_at is not None
     assert [message.to for message in mail.outbox] == [["ketua@rotan.id"]]
@@ -137,7 +138,7 @@ def test_a_second_delivery_of_a_done_task_is_skipped_and_mails_nobody_again(
     with django_capture_on_commit_callbacks(execute=True):
         cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,
                                            decision="verified")
-    row = OutboxTask.objects.get()
+    row = OutboxTask.objects.get(name=FAN_OUT_TASK)
 
     result = outbox_run(outbox_pk=row.pk)
 
@@ -299,17 +300,18 @@ def test_a_refund_that_stripe_never_takes_ends_failed_and_its_amount_is_given_ba
 # ---------------------------------------------------------------- the re-sender
 
 
-def test_the_resender_sends_only_the_tasks_whose_time_came():
+def test_the_resender_sends_only_the_tasks_whose_time_came(django_capture_on_commit_callbacks):
     lost, lost_officer = pending_cooperative("lost@rotan.id")
     fresh, fresh_officer = pending_cooperative("fresh@rotan.id")
     cooperatives.cooperative_verify(actor=lost_officer, cooperative=lost, decision="verified",
                                        now=NOW - PICKUP_GRACE - datetime.timedelta(minutes=1))
     cooperatives.cooperative_verify(actor=fresh_officer, cooperative=fresh,
                                        decision="verified", now=NOW)
-    lost_row = OutboxTask.objects.get(kwargs__cooperative_pk=lost.pk)
-    fresh_row = OutboxTask.objects.get(kwargs__cooperative_pk=fresh.pk)
+    lost_row = OutboxTask.objects.get(kwargs__event_pk=Event.objects.get(cooperative=lost).pk)
+    fresh_row = OutboxTask.objects.get(kwargs__event_pk=Event.objects.get(cooperative=fresh).pk)
 
-    sent = outbox_resend_due(now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):  # the delivery it fans out to
+        sent = outbox_resend_due(now=NOW)
 
     assert sent == 1
     assert [message.to for message in mail.outbox] == [["lost@rotan.id"]]
@@ -320,15 +322,16 @@ def test_the_resender_sends_only_the_tasks_whose_time_came():
     assert fresh_row.next_attempt_at == NOW + PICKUP_GRACE
 
 
-def test_the_resender_leaves_done_and_failed_tasks_alone(photo):
+def test_the_resender_leaves_done_and_failed_tasks_alone(photo, django_capture_on_commit_callbacks):
     image, failed_row = photo
     image.image.storage.delete(image.image.name)
     run_until_it_stops(failed_row)
     cooperative, officer = pending_cooperative("ketua@rotan.id")
     cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,
                                        decision="verified")
-    done_row = OutboxTask.objects.get(name=DECISION_MAIL_TASK)
-    outbox_run(outbox_pk=done_row.pk)
+    done_row = OutboxTask.objects.get(name=FAN_OUT_TASK)
+    with django_capture_on_commit_callbacks(execute=True):  # the delivery it fans out to
+        outbox_run(outbox_pk=done_row.pk)
 
     sent = outbox_resend_due(now=timezone.now() + datetime.timedelta(days=1))
 
@@ -386,7 +389,7 @@ def test_the_admin_retry_does_not_run_a_done_task_again(
     with django_capture_on_commit_callbacks(execute=True):
         cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,
                                            decision="verified")
-    row = OutboxTask.objects.get()
+    row = OutboxTask.objects.get(name=FAN_OUT_TASK)
 
     response = admin_client.post(
         "/admin/events/outboxtask/", {"action": "retry", "_selected_action": [row.pk]},

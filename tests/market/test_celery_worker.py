@@ -32,7 +32,7 @@ def live_worker(tmp_path, settings):
     queue = f"test-{os.getpid()}"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "market", "worker", "--pool=solo",
-         "--concurrency=1", "-Q", queue, "--loglevel=INFO", "--without-heartbeat",
+         "--concurrency=1", "-Q", f"{queue},celery", "--loglevel=INFO", "--without-heartbeat",
          "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -52,6 +52,7 @@ def live_worker(tmp_path, settings):
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_the_verification_mail_after_commit(live_worker):
+    # The worker's own fan-out enqueues the delivery on its default queue, hence -Q ...,celery.
     cooperative = CooperativeFactory(status="pending", name="Koperasi Rotan Capkala")
     MembershipFactory(cooperative=cooperative, role="owner",
                       user=UserFactory(email="ketua@rotan.id"))

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from market.models import Cooperative, DailySales
+from market.monitoring import Figures, sales_figures_add
 from market.services import cooperatives as cooperative_services
 from orders.services import checkout as checkout_services
 from payments import services as payment_services
@@ -40,11 +42,13 @@ def day(month: int, number: int) -> datetime.date:
 
 def sold(cooperative, on: datetime.date, *, gross: int, refunds: int = 0, orders: int = 1,
          items: int = 1, category_slug: str | None = "kopi-teh") -> DailySales:
-    """A day's figures of one cooperative and category, as market.monitoring keeps them."""
-    return DailySales.objects.create(
-        day=on, cooperative=cooperative, orders=orders, items=items, gross=gross,
-        refunds=refunds, category=category(category_slug) if category_slug else None,
-    )
+    """A day's figures of one cooperative and category, added as market.monitoring adds an
+    event's: to the day's row and to its month's."""
+    category_id = category(category_slug).pk if category_slug else None
+    with transaction.atomic():
+        sales_figures_add({(on, cooperative.pk, category_id): Figures(
+            orders=orders, items=items, gross=gross, refunds=refunds)})
+    return DailySales.objects.get(day=on, cooperative=cooperative, category_id=category_id)
 
 
 @pytest.fixture
@@ -157,6 +161,55 @@ def test_sales_by_month_are_in_month_order(user_client, world, officer_regency):
     assert body["previous"]["from"] == "2025-12-04"
     assert body["previous"]["to"] == "2026-01-31"
     assert body["previous"]["totals"] == figures(orders=0, items=0, gross=0, refunds=0)
+
+
+def _daily_sums(start: datetime.date, end: datetime.date, group_by: str, cooperatives) -> dict:
+    """The figures of the days as DailySales rows alone give them, by the answer's key."""
+    def key(row) -> str:
+        return {"cooperative": lambda: row.cooperative.slug,
+                "region": lambda: row.cooperative.region.code,
+                "category": lambda: row.category.slug if row.category else "uncategorised",
+                "day": lambda: row.day.isoformat(),
+                "month": lambda: row.day.strftime("%Y-%m")}[group_by]()
+
+    sums: dict[str, dict] = {}
+    for row in DailySales.objects.filter(day__gte=start, day__lte=end,
+                                         cooperative__in=cooperatives):
+        found = sums.setdefault(key(row), dict.fromkeys(FIGURES, 0))
+        for name in FIGURES:
+            found[name] += getattr(row, name)
+    return sums
+
+
+@pytest.mark.parametrize("group_by", ["cooperative", "region", "category", "day", "month"])
+@pytest.mark.parametrize("who", ["admin", "officer"])
+def test_a_period_with_edge_days_and_whole_months_adds_up_to_its_days(
+    user_client, world, officer_regency, platform_admin, group_by, who
+):
+    # 15 January to 10 April: February and March whole, 17 + 10 edge days; the previous
+    # period (21 October to 14 January) whole in November and December.
+    lada = CooperativeFactory(name="Koperasi Lada", region=district(THERE))
+    elsewhere = CooperativeFactory(region=district(HERE).parent.parent)  # the province: outside
+    for cooperative, number in ((world["here"], 1), (world["there"], 2), (lada, 3),
+                                (elsewhere, 4)):
+        for on in (datetime.date(2025, 10, 20), datetime.date(2025, 10, 21), day(1, 14),
+                   day(1, 15), day(1, 31), day(2, 1), day(2, 28), day(3, 31), day(4, 1),
+                   day(4, 10), day(4, 11)):
+            sold(cooperative, on, gross=1_000 * number + on.day, refunds=on.month,
+                 items=number, category_slug=("lada", "kopi-teh", None)[on.day % 3])
+    user = platform_admin if who == "admin" else officer_regency
+    seen = Cooperative.objects.exclude(pk=elsewhere.pk) if who == "officer" else \
+        Cooperative.objects.all()
+
+    body = get(user_client, user, SALES, group_by=group_by,
+               **{"from": "2026-01-15", "to": "2026-04-10"}).json()
+
+    assert {row["key"]: {name: row[name] for name in FIGURES} for row in body["results"]} == \
+        _daily_sums(day(1, 15), day(4, 10), group_by, seen)
+    assert_totals_are_the_sum_of_the_rows(body)
+    previous = _daily_sums(datetime.date(2025, 10, 21), day(1, 14), "month", seen)
+    assert body["previous"]["totals"] == {
+        name: sum(month[name] for month in previous.values()) for name in FIGURES}
 
 
 def test_the_default_period_is_the_last_30_days_up_to_today(user_client, officer_here):

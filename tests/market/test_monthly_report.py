@@ -10,7 +10,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from market.models import Cooperative, DailySales, Membership
+from market.models import Cooperative, Membership
 from market.reports import last_month, month_period, monthly_report
 from market.services import cooperatives as cooperative_services
 from market.spreadsheets import PERCENT_FORMAT, RUPIAH_FORMAT
@@ -18,9 +18,9 @@ from tests.factories import (
     CategoryFactory,
     CooperativeFactory,
     MembershipFactory,
-    category,
     district,
 )
+from tests.market.test_monitoring_api import sold as monitoring_sold
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +29,9 @@ MARCH = month_period(datetime.date(2026, 3, 17))
 
 
 def sold(cooperative, on, *, gross, refunds=0, orders=1, items=1, category_slug="kopi-teh"):
-    return DailySales.objects.create(
-        day=on, cooperative=cooperative, orders=orders, items=items, gross=gross,
-        refunds=refunds, category=category(category_slug),
-    )
+    # As market.monitoring adds them: the day's row and its month's.
+    return monitoring_sold(cooperative, on, gross=gross, refunds=refunds, orders=orders,
+                           items=items, category_slug=category_slug)
 
 
 @pytest.fixture

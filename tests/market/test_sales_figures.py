@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from events.models import Event
 from market.errors import DomainError
-from market.models import DailySales
+from market.models import DailySales, MonthlySales
 from market.monitoring import COUNTED_KINDS, rupiah_split, sales_figures_rebuild
 from orders.models import Order, OrderLine
 from orders.services import checkout as checkout_services
@@ -51,10 +52,33 @@ def figures() -> dict[tuple, tuple[int, int, int, int]]:
     }
 
 
+def months() -> dict[tuple, tuple[int, int, int, int]]:
+    """Every MonthlySales row: (month, cooperative, category) -> its figures."""
+    return {
+        (row.month, row.cooperative_id, row.category_id): (row.orders, row.items, row.gross,
+                                                            row.refunds)
+        for row in MonthlySales.objects.all()
+    }
+
+
+def assert_months_are_the_sums_of_their_days() -> None:
+    sums = (DailySales.objects.annotate(month=TruncMonth("day"))
+            .values("month", "cooperative_id", "category_id")
+            .annotate(orders=Sum("orders"), items=Sum("items"), gross=Sum("gross"),
+                      refunds=Sum("refunds")))
+    assert months() == {
+        (row["month"], row["cooperative_id"], row["category_id"]): (
+            row["orders"], row["items"], row["gross"], row["refunds"])
+        for row in sums
+    }
+
+
 def assert_rebuild_equals_incremental() -> dict:
-    incremental = figures()
+    incremental, incremental_months = figures(), months()
+    assert_months_are_the_sums_of_their_days()
     sales_figures_rebuild()
     assert figures() == incremental
+    assert months() == incremental_months
     return incremental
 
 
@@ -250,7 +274,26 @@ def test_the_rebuild_of_a_range_replaces_only_its_days(buyer, kopi, finance, cap
     assert rows[(datetime.date(2026, 3, 3), kopi.cooperative.pk, category_of(kopi))] == \
         incremental[(datetime.date(2026, 3, 3), kopi.cooperative.pk, category_of(kopi))]
     assert rows[(DAY, kopi.cooperative.pk, category_of(kopi))][2] == 0  # outside: untouched
-    assert "2026-03-03: 1 rows" in capsys.readouterr().out
+    # The month is summed again from its days, the untouched (spoilt) ones included.
+    assert months()[(datetime.date(2026, 3, 1), kopi.cooperative.pk, category_of(kopi))][2] \
+        == rows[(datetime.date(2026, 3, 3), kopi.cooperative.pk, category_of(kopi))][2]
+    assert_months_are_the_sums_of_their_days()
+    output = capsys.readouterr().out
+    assert "2026-03-03: 1 rows" in output
+    assert "months: 1 rows" in output
+
+
+def test_a_sale_on_the_last_day_of_a_month_and_one_on_the_first_of_the_next_go_to_two_months(
+    buyer, kopi, finance
+):
+    for now in (datetime.datetime(2026, 2, 28, 23, 59, tzinfo=JAKARTA), at(1, 0, 1)):
+        checkout = place(buyer, {kopi.variant: 1}, "bank_transfer", now)
+        services.payment_confirm_transfer(actor=finance, payment=checkout.payment, now=now)
+
+    key = (kopi.cooperative.pk, category_of(kopi))
+    assert months() == {(datetime.date(2026, 2, 1), *key): (1, 1, 35_000, 0),
+                        (datetime.date(2026, 3, 1), *key): (1, 1, 35_000, 0)}
+    assert_rebuild_equals_incremental()
 
 
 # ---------------------------------------------------------------- at once
@@ -324,7 +367,7 @@ def test_the_rebuild_equals_the_incremental_figures_after_any_sequence(
                                  variants=[{"price": 3_333, "stock": 50}]).variants.get()
         shops.append(type(shop)(cooperative=shop.cooperative, owner=shop.owner, variant=variant))
     owners = {shop.cooperative.pk: shop.owner for shop in shops}
-    now = at(1, 20)
+    now = datetime.datetime(2026, 2, 27, 20, tzinfo=JAKARTA)  # across the end of a month
     payments: list[Payment] = []
     orders: list[Order] = []
     for kind, *args in [first, *steps]:
@@ -374,5 +417,6 @@ def test_the_rebuild_equals_the_incremental_figures_after_any_sequence(
     event(f"paid after cancellation: {counted.filter(data__after_cancellation=True).exists()}")
     days = DailySales.objects.values("day").distinct().count()
     event(f"days with figures: {days if days < 3 else '3 or more'}")
+    event(f"months with figures: {MonthlySales.objects.values('month').distinct().count()}")
     _assert_totals_are_the_events_sums()
     assert_rebuild_equals_incremental()
