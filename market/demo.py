@@ -7,6 +7,7 @@ again changes nothing. Everything goes through the same services users call.
 import datetime
 import functools
 import random
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -15,10 +16,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from market.models import Cooperative, DinasOfficer, Region, User
+from market.notifications.kinds import notifications_silenced
 from market.selectors import Period, monitoring_cooperative_list, monitoring_sales
 from market.services import cooperatives
 
 DEMO_PASSWORD = "pasar-demo-2026"
+DEMO_BUYER_EMAIL = "pembeli@pasar.test"
 OFFICER_EMAIL = "dinas@pasar.test"
 COOPERATIVES_TOTAL = 191
 ACTIVE_TOTAL = 80
@@ -65,7 +68,7 @@ def seed_market() -> DemoLogins:
 def _seed_market() -> DemoLogins:
     rng = random.Random(6107)
     admin = demo_user("admin@pasar.test", "Admin Pasar", is_staff=True, is_superuser=True)
-    buyer = demo_user("pembeli@pasar.test", "Siti Pembeli")
+    buyer = demo_user(DEMO_BUYER_EMAIL, "Siti Pembeli")
     officer = demo_user(OFFICER_EMAIL, "Yohanes PPKL Bengkayang")
     officer_profile, _created = DinasOfficer.objects.get_or_create(
         user=officer, defaults={"title": "PPKL Dinas Koperasi UMKM Bengkayang"}
@@ -84,8 +87,12 @@ def _seed_market() -> DemoLogins:
         name = f"Koperasi {rng.choice(NAME_STEMS[kind])} {district.name}"
         owner = demo_user(f"pengurus{number + 1:03d}@pasar.test", f"Pengurus {number + 1:03d}")
         first_owner = first_owner or owner
-        cooperative = _cooperative(number, name, kind, district, owner, rng)
-        _decide(cooperative, _demo_status(number), admin)
+        status = _demo_status(number)
+        # Only the cooperatives still waiting tell the officer; the decided ones were
+        # registered and verified long ago.
+        with nullcontext() if status == Cooperative.Status.PENDING else notifications_silenced():
+            cooperative = _cooperative(number, name, kind, district, owner, rng)
+            _decide(cooperative, status, admin)
         if number < RAT_THIS_YEAR_TOTAL and cooperative.last_rat_date is None:
             cooperatives.rat_record(
                 actor=owner,

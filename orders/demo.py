@@ -12,6 +12,7 @@ import datetime
 import random
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,8 +21,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from catalog.models import Product, Variant
-from market.demo import active_demo_cooperatives, demo_user
+from market.demo import DEMO_BUYER_EMAIL, active_demo_cooperatives, demo_user
 from market.models import Cooperative, Membership, User
+from market.notifications.kinds import notifications_silenced
 from orders.models import Checkout, Order, ShippingOption
 from orders.services import lifecycle
 from orders.services.checkout import checkout_place
@@ -91,7 +93,9 @@ def _seed_orders(rng: random.Random, checkouts: int,
                 ShippingOption(cooperative=cooperative, name="Antar lokal", kind="delivery",
                                fee=rng.choice([5_000, 10_000, 15_000])),
             ])
-    buyers = [_buyer(n) for n in range(DEMO_BUYERS)]
+    # The demo's buyer login is one of them, so it has orders (and notifications) to show.
+    buyers = [User.objects.get(email=DEMO_BUYER_EMAIL),
+              *(_buyer(n) for n in range(1, DEMO_BUYERS))]
     staff = {m.cooperative_id: m.user for m in Membership.objects.filter(
         cooperative__in=cooperatives, role=Membership.Role.OWNER)}
     market = _Market.of(cooperatives, rng)
@@ -101,8 +105,11 @@ def _seed_orders(rng: random.Random, checkouts: int,
     every = max(1, checkouts // 10)
     for number in range(checkouts):
         placed_at = _placed_at(rng, market, now)
-        _demo_checkout(number, rng, rng.choice(buyers), market, staff, placed_at,
-                       age=now - placed_at)
+        # The last two weeks notify their buyers and staff as they would today; older
+        # history tells nobody.
+        with nullcontext() if now - placed_at < RECENT else notifications_silenced():
+            _demo_checkout(number, rng, rng.choice(buyers), market, staff, placed_at,
+                           age=now - placed_at)
         if progress is not None and ((number + 1) % every == 0 or number + 1 == checkouts):
             progress(f"  {number + 1}/{checkouts} checkouts placed, "
                      f"{Order.objects.count()} orders ({(number + 1) * 100 // checkouts}%)")

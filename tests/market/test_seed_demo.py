@@ -10,6 +10,7 @@ runs in its own savepoint.
 import datetime
 import io
 import re
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +34,15 @@ from market.demo import (
     seed_market,
 )
 from market.images import THUMBNAIL_SIZES
-from market.models import Cooperative, DailySales, DinasOfficer, RatMeeting, User
+from market.models import (
+    Cooperative,
+    DailySales,
+    DinasOfficer,
+    Notification,
+    NotificationDelivery,
+    RatMeeting,
+    User,
+)
 from market.selectors import Period, monitoring_cooperative_list, monitoring_sales
 from orders.demo import CHECKOUTS, LAPSED_TOTAL, seed_orders
 from orders.models import Checkout, Order
@@ -50,10 +59,13 @@ OFF_SEASON_MONTHS = [10, 11, 12, 1, 2, 3]
 FIGURE_FIELDS = ("day", "cooperative_id", "category_id", "orders", "items", "gross", "refunds")
 
 
-def test_seed_demo_loads_the_bengkayang_picture_once_and_shows_its_progress():
+def test_seed_demo_loads_the_bengkayang_picture_once_and_shows_its_progress(
+    django_capture_on_commit_callbacks
+):
     first, again = io.StringIO(), io.StringIO()
 
-    call_command("seed_demo", stdout=first)
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox runs after commit
+        call_command("seed_demo", stdout=first)
     call_command("seed_demo", stdout=again)  # idempotent
 
     assert Cooperative.objects.count() == 191
@@ -82,6 +94,17 @@ def test_seed_demo_loads_the_bengkayang_picture_once_and_shows_its_progress():
     assert orders_seen[-1] == Order.objects.count()
     assert f"Orders: {Order.objects.count()} orders over the last year" in out
     assert "191 cooperatives, 34 with their RAT this year" in out
+    # Notifications of what is current, not of the year's history: the officer hears of
+    # the cooperatives still pending and of last month's report; the buyer of recent orders.
+    officer_kinds = Counter(Notification.objects.filter(recipient=officer.user)
+                            .values_list("kind", flat=True))
+    assert officer_kinds == {"cooperative_pending": statuses["pending"], "monthly_report": 1}
+    assert Notification.objects.filter(recipient__email="pembeli@pasar.test").exists()
+    told = [int(source.removeprefix("event:")) for source in NotificationDelivery.objects
+            .filter(source__startswith="event:").values_list("source", flat=True)]
+    assert told
+    two_weeks_ago = timezone.now() - datetime.timedelta(days=14, hours=1)
+    assert not Event.objects.filter(pk__in=told, at__lt=two_weeks_ago).exists()
     # Seeded already: the stages say so, and nothing is placed again.
     assert "checkouts placed" not in again.getvalue()
     assert "cooperatives stocked" not in again.getvalue()

@@ -2,10 +2,12 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.test import override_settings
 from django.utils import timezone
 
 from catalog.demo import seed_catalog
 from market.demo import DEMO_PASSWORD, demo_figures, seed_market
+from market.notifications.services import monthly_reports_send, notification_unread_count
 from market.templatetags.money import rupiah
 from orders.demo import seed_orders
 
@@ -40,6 +42,16 @@ class Command(BaseCommand):
             f"{figures.selling} cooperatives, {figures.top_five_share:.0%} of it from the top "
             f"five; {figures.inactive_trading} trading cooperatives without a sale in "
             f"{settings.MONITORING_ACTIVE_DAYS} days"
+        )
+        # Last month's report, as the beat job sends it on the 1st (once per month and region).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            monthly_reports_send()
+        unread = {user.email: notification_unread_count(user=user)
+                  for user in (logins.buyer, logins.owner, logins.officer)}
+        self.stdout.write(
+            "Notifications: " + ", ".join(f"{email} {count} unread"
+                                          for email, count in unread.items())
+            + f" {took()}"
         )
         self.stdout.write(f"Demo seeded in {time.monotonic() - started:.1f} s")
         self.stdout.write(self.style.SUCCESS("Demo market ready: http://127.0.0.1:8000/"))
