@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Event, OutboxTask
 from events.outbox import outbox_retry
+from market.admin_support import ReadOnlyAdmin
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """The audit trail: written by the services only, never edited."""
 
     list_display = ["at", "kind", "cooperative", "order", "amount", "quantity", "actor"]
@@ -15,15 +16,6 @@ class EventAdmin(admin.ModelAdmin):
     list_select_related = ["cooperative", "order", "actor"]
     date_hierarchy = "at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutboxTask)

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from market import selectors
+from market.admin_support import ReadOnlyAdmin
 from market.errors import DomainError
 from market.models import (
     Cooperative,
@@ -302,7 +303,7 @@ class RatMeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(DailySales)
-class DailySalesAdmin(admin.ModelAdmin):
+class DailySalesAdmin(ReadOnlyAdmin):
     """Read-only: the figures come from the sale and refund events alone (market.monitoring)."""
 
     list_display = ["day", "cooperative", "category", "orders", "items", "gross", "refunds",
@@ -317,15 +318,6 @@ class DailySalesAdmin(admin.ModelAdmin):
     @admin.display(description=_("net (rupiah)"))
     def net(self, row: DailySales) -> int:
         return row.net
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(NotificationDelivery)

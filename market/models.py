@@ -340,13 +340,30 @@ class RatMeeting(models.Model):
         return f"RAT {self.cooperative} {self.held_on}"
 
 
-class DailySales(models.Model):
+class SalesFigures(models.Model):
+    """The figures of DailySales and MonthlySales. Net (gross less refunds) is not stored:
+    it is `F("gross") - F("refunds")` in any sum, so it cannot drift."""
+
+    # Paid orders, each counted once: on the row of its largest category (see monitoring).
+    orders = models.BigIntegerField(_("orders"), default=0)
+    items = models.BigIntegerField(_("items"), default=0)
+    gross = models.BigIntegerField(_("gross (rupiah)"), default=0)
+    refunds = models.BigIntegerField(_("refunds (rupiah)"), default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunds
+
+
+class DailySales(SalesFigures):
     """The sales figures of one Asia/Jakarta day, cooperative and category.
 
     Derived from the sale and refund events only (market.monitoring): kept up to
     date in the transaction that writes them, and rebuilt from them on demand.
-    `category` null: lines without a category. Net (gross less refunds) is not
-    stored: it is `F("gross") - F("refunds")` in any sum, so it cannot drift.
+    `category` null: lines without a category.
     """
 
     day = models.DateField(_("day"))
@@ -356,11 +373,6 @@ class DailySales(models.Model):
     category = models.ForeignKey(
         "catalog.Category", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # Paid orders, each counted once: on the row of its largest category (see monitoring).
-    orders = models.BigIntegerField(_("orders"), default=0)
-    items = models.BigIntegerField(_("items"), default=0)
-    gross = models.BigIntegerField(_("gross (rupiah)"), default=0)
-    refunds = models.BigIntegerField(_("refunds (rupiah)"), default=0)
 
     class Meta:
         verbose_name = _("daily sales")
@@ -388,12 +400,8 @@ class DailySales(models.Model):
     def __str__(self) -> str:
         return f"{self.day} {self.cooperative_id}/{self.category_id}"
 
-    @property
-    def net(self) -> int:
-        return self.gross - self.refunds
 
-
-class MonthlySales(models.Model):
+class MonthlySales(SalesFigures):
     """The sum of a calendar month's DailySales rows of one cooperative and category.
 
     Kept with them, by the same upsert in the same transaction, and rebuilt from them
@@ -409,10 +417,6 @@ class MonthlySales(models.Model):
     category = models.ForeignKey(
         "catalog.Category", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    orders = models.BigIntegerField(_("orders"), default=0)
-    items = models.BigIntegerField(_("items"), default=0)
-    gross = models.BigIntegerField(_("gross (rupiah)"), default=0)
-    refunds = models.BigIntegerField(_("refunds (rupiah)"), default=0)
 
     class Meta:
         verbose_name = _("monthly sales")

@@ -3,22 +3,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from market.admin_support import ReadOnlyAdmin
 from market.errors import DomainError
 from payments import services
 from payments.models import LedgerEntry, Payment, Payout, Refund, StripeEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records are written by services only, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RefundInline(admin.TabularInline):
