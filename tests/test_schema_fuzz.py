@@ -51,6 +51,9 @@ BUSINESS_RULES = {
         "a RAT not held yet, more attendance than members, minutes that are no clean PDF"
     ),
     "PUT /api/v1/cooperatives/{slug}/rat/{id}/minutes/": "a file that is no clean PDF, by content",
+    "PATCH /api/v1/me/notification-preferences/": (
+        "a channel a kind is never sent on (an invitation by e-mail or gateway)"
+    ),
     "GET /api/v1/monitoring/sales/": (
         "`from` after `to`, a period over three years or before 2000; `group_by=cooperative_day` "
         "without `format=csv` or `xlsx`"
