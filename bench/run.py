@@ -13,6 +13,8 @@ a case needs is made by its `prepare`, so only the selected areas seed theirs:
 the catalog tops up to --products products (`manage.py seed_bulk`), the
 monitoring tops the synthetic order history up to each --orders count in turn
 (`manage.py seed_sales_history`), and everything selected is measured at each.
+`--only notifications` measures the celery worker's e-mail notifications instead
+(bench/notifications.py).
 """
 
 import argparse
@@ -28,6 +30,7 @@ from urllib.parse import urlencode
 
 from harness import Case, Result, get, measure, say, table
 from monitoring import monitoring_cases, monitoring_report
+from notifications import notifications_bench
 
 ROOT = Path(__file__).absolute().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pasar_bench"
@@ -277,6 +280,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per case first")
     parser.add_argument("--only", default="", help="run only cases whose name contains this")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--notifications", type=int, default=2_000,
+        help="--only notifications: e-mail deliveries per measurement",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[4, 1], metavar="N",
+        help="--only notifications: the worker's concurrency, measured at each",
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -288,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(limit, "1000000/minute")
     sys.path.insert(0, str(ROOT))
     database_create_if_missing(os.environ["DATABASE_URL"])
+    if args.only.lower() == "notifications":
+        # Not a request case: a worker, a broker and an SMTP server (bench/notifications.py).
+        return notifications_bench(args)
 
     import django
 
