@@ -7,7 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from market.api_support import PAGE_PARAMETERS, PageNumberPagination, validated
+from market.api_support import PAGE_PARAMETERS, paginated_response, validated
 from market.models import Notification
 from market.notifications import services
 
@@ -54,9 +54,7 @@ class NotificationListView(APIView):
         query = validated(NotificationListQuerySerializer, request.query_params)
         unread = {"true": True, "false": False}.get(query.get("unread"))
         notifications = services.notification_list_for(user=request.user, unread=unread)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(notifications, request, view=self)
-        response = paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
+        response = paginated_response(request, self, notifications, NotificationSerializer)
         response.data["unread"] = services.notification_unread_count(user=request.user)
         return response
 

@@ -55,17 +55,10 @@ class MonthlyReport:
     previous_totals: dict[str, int]
 
 
-def month_period(month: datetime.date) -> Period:
-    """The calendar month that holds `month`."""
-    start = month.replace(day=1)
-    next_start = (start + datetime.timedelta(days=32)).replace(day=1)
-    return Period(start=start, end=next_start - datetime.timedelta(days=1))
-
-
 def last_month(today: datetime.date | None = None) -> Period:
     """The calendar month before today's (Asia/Jakarta)."""
     today = today or timezone.localdate()
-    return month_period(today.replace(day=1) - datetime.timedelta(days=1))
+    return Period.month_of(today.replace(day=1) - datetime.timedelta(days=1))
 
 
 def month_label(period: Period) -> str:
@@ -74,7 +67,7 @@ def month_label(period: Period) -> str:
 
 def monthly_report(*, region: Region, month: Period) -> MonthlyReport:
     """Build the report of `region` (sub-regions included) for the calendar month `month`."""
-    previous = month_period(month.start - datetime.timedelta(days=1))
+    previous = Period.month_of(month.start - datetime.timedelta(days=1))
     registry = list(selectors.region_registry(region_code=region.code, today=month.end))
     sales = {
         group_by: selectors.region_sales(region_code=region.code, period=month, group_by=group_by)

@@ -207,6 +207,13 @@ class Period:
     start: datetime.date
     end: datetime.date  # inclusive
 
+    @classmethod
+    def month_of(cls, day: datetime.date) -> "Period":
+        """The calendar month that holds `day`."""
+        start = day.replace(day=1)
+        after = (start + datetime.timedelta(days=32)).replace(day=1)
+        return cls(start=start, end=after - datetime.timedelta(days=1))
+
     def before(self) -> "Period":
         """The period of the same length that ends the day before this one starts."""
         end = self.start - datetime.timedelta(days=1)
@@ -278,12 +285,9 @@ def _whole_months(period: Period) -> tuple[datetime.date, datetime.date]:
     """The first day of the period's first whole month and of the month after its last:
     the months in between are read from MonthlySales, the days outside from DailySales
     (none whole when the first is not before the second)."""
-    first = period.start if period.start.day == 1 else _next_month(period.start)
+    first = (period.start if period.start.day == 1
+             else Period.month_of(period.start).end + datetime.timedelta(days=1))
     return first, (period.end + datetime.timedelta(days=1)).replace(day=1)
-
-
-def _next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=1) + datetime.timedelta(days=31)).replace(day=1)
 
 
 def _period_parts(scope: Q, period: Period, *, days_only: bool = False) -> list:

@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from market.models import Cooperative, Membership
-from market.reports import last_month, month_period, monthly_report
+from market.reports import last_month, monthly_report
+from market.selectors import Period
 from market.services import cooperatives as cooperative_services
 from market.spreadsheets import PERCENT_FORMAT, RUPIAH_FORMAT
 from tests.factories import (
@@ -25,7 +26,7 @@ from tests.market.test_monitoring_api import sold as monitoring_sold
 pytestmark = pytest.mark.django_db
 
 HERE, THERE = "61.07.04", "61.07.06"
-MARCH = month_period(datetime.date(2026, 3, 17))
+MARCH = Period.month_of(datetime.date(2026, 3, 17))
 
 
 def sold(cooperative, on, *, gross, refunds=0, orders=1, items=1, category_slug="kopi-teh"):

@@ -11,7 +11,7 @@ import pytest
 import requests
 import stripe
 
-from events.models import Event
+from events.models import Event, OutboxTask
 from orders.models import Checkout
 from payments.models import Payment, Refund, StripeEvent
 from tests.payments.conftest import (
@@ -26,7 +26,10 @@ from tests.payments.conftest import (
     wait_until,
 )
 
-pytestmark = pytest.mark.stripe
+# PostgreSQL too: the webhook tests' live server thread would share the test's in-memory
+# SQLite connection, and the outbox work it runs after a commit would interleave with the
+# test's own savepoints on it.
+pytestmark = [pytest.mark.stripe, pytest.mark.postgres]
 
 
 @pytest.fixture
@@ -38,6 +41,12 @@ def stripe_webhook(live_server, stripe_on):
     })
     assert response.status_code == 200
     yield live_server.url
+    # The live server's thread runs the outbox tasks of a webhook after its commit (eagerly,
+    # as without a broker), possibly after the test's last look: they finish before the
+    # database is emptied, or they would write into the next test's rows.
+    wait_until(lambda: not OutboxTask.objects.filter(
+        status__in=[OutboxTask.Status.PENDING, OutboxTask.Status.RUNNING]).exists(),
+        what="the webhook's background work")
     # Unregister: no later test may receive events meant for this one.
     requests.post(config, timeout=5, json={"url": "http://127.0.0.1:9/", "secret": "x",
                                            "events": []})

@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from market.models import Region
-from market.reports import last_month, month_label, month_period, monthly_report
+from market.reports import last_month, month_label, monthly_report
+from market.selectors import Period
 from market.templatetags.money import rupiah
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         found = Region.objects.filter(code=region).first()
         if found is None:
             raise CommandError(f"No region with the code {region}.")
-        period = month_period(month) if month else last_month()
+        period = Period.month_of(month) if month else last_month()
         report = monthly_report(region=found, month=period)
         path = output / report.file_name if output.is_dir() else output
         path.write_bytes(report.content)
