@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages are small but a slow link still pays per byte; Django pads against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "market.middleware.ApiErrorsAsJsonMiddleware",
     "market.middleware.RejectNulBytesMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -95,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "frontend.context_processors.header",
             ],
         },
     },
@@ -273,10 +276,20 @@ NOTIFY_GATEWAY_TIMEOUT_SECONDS = float(os.environ.get("NOTIFY_GATEWAY_TIMEOUT_SE
 # Tries of one delivery (backoff 30 s, doubling) before it is marked failed for the admin.
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
 
-# Stripe: offered only when both keys are set.
+# Stripe: offered only when both keys are set (payments.providers.card_payments_offered).
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# The pages' Stripe Elements need it (it is public: it only identifies the account).
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+
+# Bank transfer: the account buyers pay into (payments.selectors.bank_transfer_instructions).
+# The defaults are the demo's; a real market sets its own account.
+BANK_TRANSFER_BANK = os.environ.get("BANK_TRANSFER_BANK", "Bank Kalbar")
+BANK_TRANSFER_ACCOUNT_NUMBER = os.environ.get("BANK_TRANSFER_ACCOUNT_NUMBER", "0000000000")
+BANK_TRANSFER_ACCOUNT_NAME = os.environ.get(
+    "BANK_TRANSFER_ACCOUNT_NAME", "Pasar Koperasi Bengkayang"
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -47,6 +47,6 @@ def test_the_market_page_runs_a_fixed_number_of_queries(client, django_assert_ma
 def test_the_cooperatives_page_lists_verified_ones(client):
     CooperativeFactory(name="Koperasi Tani Makmur Ledo")
     CooperativeFactory(name="Koperasi Menunggu", status="pending")
-    page = client.get("/koperasi/").content.decode()
+    page = client.get("/cooperatives/").content.decode()
     assert "Koperasi Tani Makmur Ledo" in page
     assert "Koperasi Menunggu" not in page
