@@ -15,7 +15,7 @@ WORKER_MAX_TASKS_PER_CHILD ?= 200
 # Where beat remembers when each job last ran (keep it on a disk that survives restarts).
 BEAT_SCHEDULE_FILE ?= /tmp/pasar-koperasi-celerybeat-schedule
 
-.PHONY: install run test lint bench bench-monitoring clean web worker beat serve services
+.PHONY: install run test lint bench bench-monitoring clean web worker beat serve services messages
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,16 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: install
+# The browser tests inject axe-core (tests/browser/package.json) into the pages they check;
+# it is installed for the test run only, never served. Without npm the axe checks skip
+# (and fail under CI=true).
+BROWSER_TOOLS := tests/browser/node_modules/.installed
+$(BROWSER_TOOLS): tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the browser tests' accessibility checks will skip"; fi
+
+test: install $(BROWSER_TOOLS)
 	$(VENV)/bin/pytest
 
 lint: install
@@ -43,6 +52,15 @@ bench: install
 # The dinas monitoring at 100,000 and at 1,000,000 orders (about 11 minutes, PostgreSQL).
 bench-monitoring: install
 	$(PY) bench/run.py --only monitoring --orders 100000 1000000
+
+# Translations: gather every msgid of our code and templates into locale/id/LC_MESSAGES/django.po,
+# compile it, and count what is left to translate (tests/test_translations.py names each one).
+MESSAGE_IGNORES := --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules \
+  --ignore=staticfiles --ignore=media --ignore=private-media --ignore=sent-mail --ignore='*.egg-info'
+messages: install
+	$(PY) manage.py makemessages -l id $(MESSAGE_IGNORES)
+	$(PY) manage.py compilemessages -l id $(MESSAGE_IGNORES)
+	msgfmt --statistics -o /dev/null locale/id/LC_MESSAGES/django.po
 
 # Without REDIS_URL tasks run in-process: a worker or beat would have nothing to do.
 services:

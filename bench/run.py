@@ -7,10 +7,11 @@ prints median, p95 and p99, requests per second, the ratio to the trivial
 /healthz baseline and the SQL queries per request.
 
 Cases are a list of named `Case`s (bench/harness.py) built per area
-(`baseline_cases`, `catalog_cases`, `checkout_cases`, and
-`monitoring.monitoring_cases`), each builder listed in `case_builders`. The data
-a case needs is made by its `prepare`, so only the selected areas seed theirs:
-the catalog tops up to --products products (`manage.py seed_bulk`), the
+(`baseline_cases`, `catalog_cases`, `checkout_cases`,
+`monitoring.monitoring_cases` and `pages.pages_cases`), each builder listed in
+`case_builders`. The data a case needs is made by its `prepare`, so only the
+selected areas seed theirs: the catalog tops up to --products products
+(`manage.py seed_bulk`), the buyer pages seed the demo market (`seed_demo`), the
 monitoring tops the synthetic order history up to each --orders count in turn
 (`manage.py seed_sales_history`), and everything selected is measured at each.
 `--only notifications` measures the celery worker's e-mail notifications instead
@@ -31,6 +32,7 @@ from urllib.parse import urlencode
 from harness import Case, Result, get, measure, say, table
 from monitoring import monitoring_cases, monitoring_report
 from notifications import notifications_bench
+from pages import pages_cases, pages_report
 
 ROOT = Path(__file__).absolute().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pasar_bench"
@@ -254,9 +256,10 @@ case_builders: list[Callable[[dict], list[Case]]] = [
     catalog_cases,
     checkout_cases,
     monitoring_cases,
+    pages_cases,
 ]
 # Printed after each stage's table: (context, results) -> text, empty when nothing to say.
-stage_reports: list[Callable[[dict, list[Result]], str]] = [monitoring_report]
+stage_reports: list[Callable[[dict, list[Result]], str]] = [monitoring_report, pages_report]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,13 +13,17 @@ from catalog.models import (
     MAX_PRICE,
     MAX_STOCK,
     PRODUCT_DESCRIPTION_MAX_LENGTH,
+    RATING_MAX,
+    RATING_MIN,
+    REVIEW_TEXT_MAX_LENGTH,
     Category,
     Product,
     ProductImage,
     Variant,
 )
-from market.api_support import paginated_response, paginated_schema, validated
+from market.api_support import MAX_ID, paginated_response, paginated_schema, validated
 from market.errors import InvalidInput
+from market.schema import conflict_response, error_response
 from market.selectors import cooperatives_visible_to
 from market.throttles import PER_CLIENT_AND_USER
 
@@ -74,11 +78,19 @@ class ProductListSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     in_stock = serializers.BooleanField()
     thumbnail = serializers.SerializerMethodField()
+    rating_average = serializers.DecimalField(
+        max_digits=2, decimal_places=1, coerce_to_string=False, read_only=True, allow_null=True,
+        min_value=RATING_MIN, max_value=RATING_MAX,
+        help_text="The mean rating, to one decimal; null before the first review.",
+    )
+    rating_count = serializers.IntegerField(
+        read_only=True, min_value=0, help_text="How many reviews the product has."
+    )
 
     class Meta:
         model = Product
         fields = ["id", "slug", "name", "cooperative", "category", "price", "in_stock",
-                  "thumbnail", "unit"]
+                  "thumbnail", "unit", "rating_average", "rating_count"]
 
     def get_thumbnail(self, product) -> str | None:
         images = product.images.all()  # prefetched, ordered by position
@@ -98,6 +110,15 @@ class ProductDetailSerializer(ProductListSerializer):
     class Meta(ProductListSerializer.Meta):
         fields = [*ProductListSerializer.Meta.fields, "description", "weight_grams", "status",
                   "variants", "images", "created_at", "updated_at"]
+
+
+class ReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    product = serializers.IntegerField(source="product_id")
+    rating = serializers.IntegerField(min_value=RATING_MIN, max_value=RATING_MAX)
+    text = serializers.CharField(max_length=REVIEW_TEXT_MAX_LENGTH)
+    author = serializers.CharField(help_text="The reviewer's first name (never their e-mail).")
+    created_at = serializers.DateTimeField()
 
 
 # ---------------------------------------------------------------- input
@@ -158,6 +179,17 @@ class VariantUpdateSerializer(serializers.Serializer):
     stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
     low_stock_threshold = serializers.IntegerField(
         min_value=0, max_value=MAX_STOCK, required=False
+    )
+
+
+class ReviewCreateSerializer(serializers.Serializer):
+    order_line = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID,
+        help_text="A line of one of your orders that has been delivered.",
+    )
+    rating = serializers.IntegerField(min_value=RATING_MIN, max_value=RATING_MAX)
+    text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=REVIEW_TEXT_MAX_LENGTH
     )
 
 
@@ -259,6 +291,40 @@ class ProductImageCreateView(APIView):
             ImageSerializer(image, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+class ProductReviewListView(APIView):
+    permission_classes = [AllowAny]
+
+    @paginated_schema(ReviewSerializer, summary="List a product's reviews, newest first")
+    def get(self, request, pk):
+        reviews = selectors.product_reviews_for(user=request.user, product_pk=pk)
+        return paginated_response(request, self, reviews, ReviewSerializer)
+
+
+class ReviewCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Review a product you received (once per order line)",
+        request=ReviewCreateSerializer,
+        responses={
+            201: ReviewSerializer,
+            404: error_response("No such order line among your orders.", "Error"),
+            409: conflict_response(
+                "not_delivered", "already_reviewed", "product_gone",
+                description="The order is not delivered yet, the line has its review, or its "
+                            "product was deleted.",
+            ),
+        },
+    )
+    def post(self, request):
+        data = validated(ReviewCreateSerializer, request.data)
+        review = services.review_create(
+            buyer=request.user, order_line_pk=data["order_line"], rating=data["rating"],
+            text=data["text"],
+        )
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
 def _detail(request, pk, code=status.HTTP_200_OK) -> Response:

@@ -22,3 +22,20 @@ class NotAvailable(Conflict):
 
     def __init__(self, variant_ids: list[int]):
         super().__init__(variants=sorted(variant_ids))
+
+
+class NotDelivered(Conflict):
+    code = "not_delivered"
+    default_message = _("A product can be reviewed once its order has been delivered.")
+
+
+class AlreadyReviewed(Conflict):
+    code = "already_reviewed"
+    default_message = _("This order line has been reviewed already.")
+
+
+class ProductGone(Conflict):
+    """The line's variant was deleted, so nothing says which product it was."""
+
+    code = "product_gone"
+    default_message = _("This product is no longer in the catalog, so it cannot be reviewed.")

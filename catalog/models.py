@@ -1,17 +1,25 @@
 """Catalog: categories, products, variants and images of the cooperatives."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from market.models import Cooperative
+from market.models import Cooperative, User
 from market.uploads import random_file_name
 
 Rupiah = int
 MAX_PRICE: Rupiah = 1_000_000_000  # one billion rupiah: beyond any cooperative product
 MAX_STOCK = 1_000_000
 PRODUCT_DESCRIPTION_MAX_LENGTH = 5_000  # characters
+RATING_MIN, RATING_MAX = 1, 5
+REVIEW_TEXT_MAX_LENGTH = 2_000  # characters
 
 
 class Category(models.Model):
@@ -59,9 +67,16 @@ class Product(models.Model):
     # The lowest variant price, kept by the catalog services so that listing,
     # filtering and ordering by price read one indexed column.
     price = models.PositiveBigIntegerField(_("lowest price"), default=0)
-    # PostgreSQL full-text document (name weighted over description), kept by
-    # catalog.search.product_search_refresh(); unused on SQLite.
+    # The full-text document (name weighted over description), kept by
+    # catalog.search.product_search_refresh(): search_vector on PostgreSQL,
+    # search_document (stems, " kopi:A sanggau:B ") on SQLite. Each backend
+    # leaves the other's empty.
     search_vector = SearchVectorField(null=True, editable=False)
+    search_document = models.TextField(blank=True, default="", editable=False)
+    # Kept by catalog.services.review_create in the review's transaction, so that cards
+    # and product pages show the average without an aggregate over the reviews.
+    rating_count = models.PositiveIntegerField(_("reviews"), default=0, editable=False)
+    rating_total = models.PositiveIntegerField(_("sum of ratings"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -73,9 +88,25 @@ class Product(models.Model):
             models.Index(fields=["status", "price"], name="product_status_price"),
             models.Index(fields=["cooperative", "status"], name="product_coop_status"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating_total__gte=F("rating_count") * RATING_MIN,
+                            rating_total__lte=F("rating_count") * RATING_MAX),
+                name="product_rating_total_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def rating_average(self) -> Decimal | None:
+        """The mean rating to one decimal (4.5, rounded half up); None before the first review."""
+        if not self.rating_count:
+            return None
+        return (Decimal(self.rating_total) / self.rating_count).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
 
 
 class Variant(models.Model):
@@ -131,3 +162,50 @@ class ProductImage(models.Model):
         """URL of a thumbnail once the worker made it, else None."""
         path = self.thumbnails.get(size)
         return self.image.storage.url(path) if path else None
+
+
+class Review(models.Model):
+    """A buyer's rating of a product they received, once per order line."""
+
+    # Indexed with the review's time below (a product's newest reviews first).
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="reviews", db_index=False
+    )
+    # PROTECT: a review removed with its line would leave the product's counters wrong.
+    order_line = models.OneToOneField(
+        "orders.OrderLine", on_delete=models.PROTECT, related_name="review"
+    )
+    buyer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    text = models.TextField(_("text"), blank=True, max_length=REVIEW_TEXT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=RATING_MIN, rating__lte=RATING_MAX),
+                name="review_rating_range",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("text"), REVIEW_TEXT_MAX_LENGTH),
+                name="review_text_length",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["product", "-created_at", "-id"], name="review_product_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/{RATING_MAX} {self.product_id}"
+
+    @property
+    def author(self) -> str:
+        """How the reviewer is shown to everyone: their first name, never their e-mail."""
+        words = self.buyer.name.split()
+        if not words:
+            return gettext("Buyer")
+        if "@" in words[0]:  # a name typed as an address shows as its initial only
+            return f"{words[0][0].upper()}."
+        return words[0]

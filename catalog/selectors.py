@@ -1,15 +1,18 @@
 """Read queries of the catalog; every view and page starts from these."""
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext as _
 
-from catalog.models import Category, Product, ProductImage, Variant
+from catalog.models import Category, Product, ProductImage, Review, Variant
 from catalog.search import product_search
 from catalog.stock import for_sale_q
 from market.errors import InvalidInput, NotFound
 from market.models import Region, User
 from market.policies import is_platform_admin
+from orders.models import Order, OrderLine
 
 ORDERINGS = {
     "price": ("price", "pk"),
@@ -18,6 +21,8 @@ ORDERINGS = {
     "name": ("name", "pk"),
     "relevance": ("-relevance", "-pk"),
 }
+# An order line may be reviewed once its goods arrived (these statuses never go back).
+REVIEWABLE_ORDER_STATUSES = (Order.Status.DELIVERED, Order.Status.COMPLETED)
 
 
 def category_list() -> QuerySet[Category]:
@@ -123,3 +128,46 @@ def variant_get_for(*, user: User, pk: int) -> Variant:
     if variant is None:
         raise NotFound()
     return variant
+
+
+# ---------------------------------------------------------------- reviews
+
+
+def product_reviews(*, product_pk: int) -> QuerySet[Review]:
+    """A product's reviews, newest first, with what `Review.author` shows (one query)."""
+    return (
+        Review.objects.filter(product_id=product_pk)
+        .select_related("buyer")
+        # The reviewer's name only: their e-mail and the rest of the account stay in the table.
+        .only("id", "product_id", "order_line_id", "rating", "text", "created_at", "buyer__name")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def product_reviews_for(*, user: User, product_pk: int) -> QuerySet[Review]:
+    """The reviews of a product the user may see; 404 for one they may not."""
+    if not products_visible_to(user).filter(pk=product_pk).exists():
+        raise NotFound()
+    return product_reviews(product_pk=product_pk)
+
+
+def reviewable_line_ids(*, user: User, order: Order) -> set[int]:
+    """The lines of `order` that `user` may review now: their own, delivered, not reviewed."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        OrderLine.objects.filter(
+            order_id=order.pk, order__buyer_id=user.pk,
+            order__status__in=REVIEWABLE_ORDER_STATUSES,
+            variant__isnull=False,  # a deleted variant leaves no product to review
+            review__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+
+
+def reviewed_line_ids(*, line_ids: Iterable[int]) -> set[int]:
+    """Those of `line_ids` that have their review."""
+    return set(
+        Review.objects.filter(order_line_id__in=list(line_ids))
+        .values_list("order_line_id", flat=True)
+    )

@@ -10,5 +10,8 @@ urlpatterns = [
          name="product-variants"),
     path("products/<int:pk>/images/", api.ProductImageCreateView.as_view(),
          name="product-images"),
+    path("products/<int:pk>/reviews/", api.ProductReviewListView.as_view(),
+         name="product-reviews"),
     path("variants/<int:pk>/", api.VariantDetailView.as_view(), name="variant-detail"),
+    path("reviews/", api.ReviewCreateView.as_view(), name="review-create"),
 ]

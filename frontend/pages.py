@@ -45,5 +45,9 @@ def flash_error(request: HttpRequest, error: DomainError) -> None:
 
 
 def is_htmx(request: HttpRequest) -> bool:
-    """A request htmx made (it swaps a fragment); without JavaScript the whole page comes."""
-    return request.headers.get("HX-Request") == "true"
+    """A request htmx made (it swaps a fragment); without JavaScript the whole page comes.
+
+    Going back to an address htmx pushed, it asks for the whole page (a history restore).
+    """
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")

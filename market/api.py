@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -42,6 +42,10 @@ class RegisterInputSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, max_length=128)
     name = serializers.CharField(max_length=150)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, required=False,
+        help_text=_("Of your pages, answers and mails; default: this request's language."),
+    )
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -60,6 +64,8 @@ class RegisterView(APIView):
                    responses={201: UserOutputSerializer})
     def post(self, request):
         data = validated(RegisterInputSerializer, request.data)
+        # Chosen by LocaleMiddleware from the cookie or Accept-Language (else Bahasa Indonesia).
+        data.setdefault("language", translation.get_language())
         user = accounts.user_register(**data)
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -248,8 +254,16 @@ class MeOutputSerializer(serializers.Serializer):
     )
     name = serializers.CharField()
     phone = serializers.CharField()
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        help_text=_("Of your pages, API answers and mails, whatever the browser asks for."),
+    )
     cooperatives = MeCooperativeSerializer(many=True)
     dinas_regions = serializers.ListField(child=serializers.CharField())
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
 
 
 class MeView(APIView):
@@ -258,17 +272,27 @@ class MeView(APIView):
     @extend_schema(summary="Your account, cooperatives and dinas regions",
                    responses=MeOutputSerializer)
     def get(self, request):
-        user = request.user
-        payload = {
-            "id": user.pk,
-            "email": user.email,
-            "email_verified": user.email_verified,
-            "name": user.name,
-            "phone": user.phone,
-            "cooperatives": selectors.user_cooperatives(user=user),
-            "dinas_regions": selectors.user_dinas_region_codes(user=user),
-        }
-        return Response(MeOutputSerializer(payload).data)
+        return Response(_me(request.user))
+
+    @extend_schema(summary="Choose your language", request=MeUpdateSerializer,
+                   responses=MeOutputSerializer)
+    def patch(self, request):
+        data = validated(MeUpdateSerializer, request.data)
+        user = accounts.user_language_set(user=request.user, language=data["language"])
+        return Response(_me(user))
+
+
+def _me(user) -> dict:
+    return MeOutputSerializer({
+        "id": user.pk,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "name": user.name,
+        "phone": user.phone,
+        "language": user.language,
+        "cooperatives": selectors.user_cooperatives(user=user),
+        "dinas_regions": selectors.user_dinas_region_codes(user=user),
+    }).data
 
 
 class InvitationCooperativeSerializer(serializers.Serializer):

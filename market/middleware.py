@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from knox.settings import knox_settings
 
-NUL_MESSAGE = "NUL bytes are not allowed."
+NUL_MESSAGE = gettext_lazy("NUL bytes are not allowed.")
 
 
 def _is_api(request) -> bool:
@@ -34,7 +37,8 @@ class ApiErrorsAsJsonMiddleware:
     def __call__(self, request):
         if not _is_api(request):
             return self.get_response(request)
-        too_big = self._too_big(request)
+        with _language_of_request(request):
+            too_big = self._too_big(request)
         if too_big:
             return too_big
         response = self.get_response(request)
@@ -93,13 +97,51 @@ class RejectNulBytesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path:
-            return JsonResponse({"detail": NUL_MESSAGE}, status=400)
         bad = {
             name: [NUL_MESSAGE]
             for name, values in request.GET.lists()
             if "\x00" in name or any("\x00" in value for value in values)
         }
-        if bad:
-            return JsonResponse(bad, status=400)
+        if "\x00" in request.path or bad:
+            with _language_of_request(request):
+                return JsonResponse(bad or {"detail": NUL_MESSAGE}, status=400)
         return self.get_response(request)
+
+
+def _language_of_request(request) -> translation.override:
+    """For answers given before LocaleMiddleware runs: the cookie's or Accept-Language's."""
+    return translation.override(translation.get_language_from_request(request))
+
+
+class UserLanguageMiddleware:
+    """Pages and session API calls in the logged-in user's saved language.
+
+    LocaleMiddleware, which runs before the user is known, has already chosen
+    from the `django_language` cookie, then Accept-Language, then Bahasa
+    Indonesia; this puts `User.language` first. A call with an API token is
+    left alone: its user is known only inside DRF, where
+    market.authentication.TokenAuthentication calls the same function (and
+    loading the session here would cost a query DRF never needs).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _carries_api_token(request):
+            user_language_activate(request, request.user)
+        return self.get_response(request)
+
+
+def _carries_api_token(request) -> bool:
+    """DRF tries the token first and, when there is one, never looks at the session."""
+    scheme, _, _ = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == knox_settings.AUTH_HEADER_PREFIX.lower()
+
+
+def user_language_activate(request, user) -> None:
+    """Serve the rest of this request in the user's saved language, when they have one."""
+    language = getattr(user, "language", "") if user.is_authenticated else ""
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language

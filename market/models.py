@@ -209,6 +209,18 @@ class Cooperative(models.Model):
     def is_verified(self) -> bool:
         return self.status == self.Status.VERIFIED
 
+    @property
+    def rat_this_year(self) -> int | None:
+        """The current Asia/Jakarta year if the RAT was held in it, else None.
+
+        `last_rat_date` is the latest recorded meeting's day, so this agrees with the
+        monitoring's `rat_held_this_year` (a meeting held in `today`'s year).
+        """
+        year = timezone.localdate().year  # TIME_ZONE is Asia/Jakarta
+        if self.last_rat_date is not None and self.last_rat_date.year == year:
+            return year
+        return None
+
 
 class Membership(models.Model):
     """A user's role in a cooperative's management (pengurus)."""

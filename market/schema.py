@@ -29,6 +29,7 @@ TAG_BY_PATH_PREFIX = {
     "/categories/": "catalog",
     "/products/": "catalog",
     "/variants/": "catalog",
+    "/reviews/": "catalog",
     "/cart/": "cart",
     "/checkout/": "orders",
     "/orders/": "orders",

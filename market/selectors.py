@@ -54,6 +54,18 @@ def region_list(*, level: str | None = None, parent: str | None = None) -> Query
     return regions
 
 
+def district_list_with_cooperatives() -> QuerySet[Region]:
+    """The kecamatan that have verified cooperatives, by name, each with `cooperative_count`."""
+    return (
+        Region.objects.filter(level=Region.Level.DISTRICT)
+        .annotate(cooperative_count=Count(
+            "cooperatives", filter=Q(cooperatives__status=Cooperative.Status.VERIFIED)
+        ))
+        .filter(cooperative_count__gt=0)
+        .order_by("name", "pk")
+    )
+
+
 def cooperative_list_public(*, region: str | None = None, q: str | None = None):
     """Verified cooperatives, the ones that appear in the market."""
     verified = Cooperative.objects.filter(status=Cooperative.Status.VERIFIED)

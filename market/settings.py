@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the log-in is known: the user's saved language wins over cookie and Accept-Language.
+    "market.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the lockout flag the log-in left on the request.
@@ -132,6 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as people write them: "1 Desember 2026" (market/formats/id/formats.py).
+FORMAT_MODULE_PATH = ["market.formats"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
@@ -353,7 +357,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGIN_URL = "admin:login"
+# The pages' log-in (login_required sends people there; the admin has its own), and where
+# a log-in without `next`, and a log-out, land.
+LOGIN_URL = "frontend:login"
+LOGIN_REDIRECT_URL = "frontend:home"
+LOGOUT_REDIRECT_URL = "frontend:home"
 
 # Request bounds: bigger bodies answer 413 before they are read, deeper JSON 400.
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
+from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
@@ -30,17 +31,23 @@ def invitation_email_task(*, invitation_pk: int) -> int:
     )
     if invitation is None:
         return 0  # cancelled or answered before the mail left
+    account = User.objects.filter(email__iexact=invitation.email).first()
+    with translation.override(_language_of(account)):
+        subject, body = _invitation_mail(invitation, account)
+    return send_mail(subject, body, None, [invitation.email])
+
+
+def _invitation_mail(invitation: Invitation, account: User | None) -> tuple[str, str]:
     params = {
         "cooperative": invitation.cooperative.name,
         "role": invitation.get_role_display(),
         "inviter": invitation.invited_by.name if invitation.invited_by else "Pasar Koperasi",
-        "expires": f"{invitation.expires_at:%Y-%m-%d}",
+        "expires": date_format(timezone.localtime(invitation.expires_at)),
     }
     # A name with a line break must not break the mail's headers.
     subject = " ".join((_("Invitation to join %(cooperative)s on Pasar Koperasi") % params).split())
     intro = _("%(inviter)s invites you to help run %(cooperative)s as %(role)s.") % params
     invitations_url = settings.SITE_URL + reverse("me-invitations")
-    account = User.objects.filter(email__iexact=invitation.email).first()
     if account is not None and account.email_verified:
         step = _("Log in and accept it at %(url)s (until %(expires)s).") % {
             **params, "url": invitations_url,
@@ -59,7 +66,7 @@ def invitation_email_task(*, invitation_pk: int) -> int:
             "Sign up with this e-mail address at %(signup)s, confirm the address with the "
             "link we then mail you, and accept it at %(url)s (until %(expires)s)."
         ) % {**params, "signup": signup_url, "url": invitations_url}
-    return send_mail(subject, f"{intro}\n\n{step}", None, [invitation.email])
+    return subject, f"{intro}\n\n{step}"
 
 
 @outbox_task(retry_on=(OSError,))
@@ -68,18 +75,19 @@ def email_verification_email_task(*, user_pk: int) -> int:
     user = User.objects.filter(pk=user_pk, is_active=True, email_verified_at__isnull=True).first()
     if user is None:
         return 0  # verified (or gone) before the mail left
-    # No page reads this link yet: it points at the API, which takes the token by
-    # POST /api/v1/auth/verify-email/ {"token": ...}; the page to come will live here.
-    link = settings.SITE_URL + reverse("verify-email") + "?" + urlencode(
+    # The page verifies on a button's POST, not on opening: mail scanners follow links.
+    # (The API takes the same token: POST /api/v1/auth/verify-email/ {"token": ...}.)
+    link = settings.SITE_URL + reverse("frontend:verify-email") + "?" + urlencode(
         {"token": email_verification_token(user)}
     )
-    subject = _("Confirm your e-mail address for Pasar Koperasi")
-    body = _(
-        "Hello %(name)s,\n\nconfirm that %(email)s is your address: %(link)s\n\n"
-        "The link works for %(days)d days. If you did not sign up to Pasar Koperasi, "
-        "ignore this mail."
-    ) % {"name": " ".join(user.name.split()), "email": user.email, "link": link,
-         "days": settings.EMAIL_VERIFICATION_MAX_AGE_DAYS}
+    with translation.override(_language_of(user)):
+        subject = _("Confirm your e-mail address for Pasar Koperasi")
+        body = _(
+            "Hello %(name)s,\n\nconfirm that %(email)s is your address: %(link)s\n\n"
+            "The link works for %(days)d days. If you did not sign up to Pasar Koperasi, "
+            "ignore this mail."
+        ) % {"name": " ".join(user.name.split()), "email": user.email, "link": link,
+             "days": settings.EMAIL_VERIFICATION_MAX_AGE_DAYS}
     return send_mail(subject, body, None, [user.email])
 
 
@@ -91,21 +99,27 @@ def password_reset_email_task(*, user_pk: int, email: str) -> int:
         return 0  # deactivated, gone, or moved to another address before the mail left
     # Made now and never stored: Django's generator signs the password hash and the last
     # log-in, so the link dies with the next password change (its own use) or log-in.
-    # No page reads this link yet: it points at the API, which takes uid, token and the new
-    # password by POST /api/v1/auth/password-reset/confirm/; the page to come will live here.
-    link = settings.SITE_URL + reverse("password-reset-confirm") + "?" + urlencode({
+    # The page asks for the new password (the API takes the same uid and token by
+    # POST /api/v1/auth/password-reset/confirm/).
+    link = settings.SITE_URL + reverse("frontend:password-reset-confirm") + "?" + urlencode({
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
     })
-    subject = _("Set a new password for Pasar Koperasi")
-    body = _(
-        "Hello %(name)s,\n\nsomeone (you, we hope) asked to set a new password for the "
-        "Pasar Koperasi account of %(email)s: %(link)s\n\n"
-        "The link works once, for %(valid_for)s. If you did not ask for it, ignore this "
-        "mail: your password stays as it is."
-    ) % {"name": " ".join(user.name.split()), "email": user.email, "link": link,
-         "valid_for": _valid_for(datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))}
+    with translation.override(_language_of(user)):
+        subject = _("Set a new password for Pasar Koperasi")
+        body = _(
+            "Hello %(name)s,\n\nsomeone (you, we hope) asked to set a new password for the "
+            "Pasar Koperasi account of %(email)s: %(link)s\n\n"
+            "The link works once, for %(valid_for)s. If you did not ask for it, ignore this "
+            "mail: your password stays as it is."
+        ) % {"name": " ".join(user.name.split()), "email": user.email, "link": link,
+             "valid_for": _valid_for(datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))}
     return send_mail(subject, body, None, [user.email])
+
+
+def _language_of(user: User | None) -> str:
+    """A mail goes out in its recipient's language; without an account, the site's."""
+    return (user.language if user is not None else "") or settings.LANGUAGE_CODE
 
 
 def _valid_for(duration: datetime.timedelta) -> str:

@@ -7,6 +7,7 @@ and then the address the outermost trusted proxy saw. A client cannot choose its
 
 import logging
 import math
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -49,6 +50,8 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     error = locked_out()
     if request.path.startswith("/api/"):
         return JsonResponse(error.as_payload(), status=error.status_code, headers=error.headers)
+    if original_response is not None and original_response.status_code == error.status_code:
+        return original_response  # a page that shows the lockout itself (the log-in page)
     return HttpResponse(error.message, status=error.status_code, headers=error.headers,
                         content_type="text/plain; charset=utf-8")
 
@@ -103,3 +106,17 @@ class UserRateThrottle(_ScopedThrottle):
 # A view sets `throttle_scope` and one of these.
 PER_CLIENT = [ClientRateThrottle]
 PER_CLIENT_AND_USER = [ClientRateThrottle, UserRateThrottle]
+
+
+def page_within_limits(request, scope: str) -> bool:
+    """A page's write counted under the API's limits of the same use case (`scope`).
+
+    Per client, and per account where THROTTLE_RATES has a `<scope>.user` rate: the
+    page and the API share one count, so neither is a way around the other.
+    """
+    view = SimpleNamespace(throttle_scope=scope)
+    return all(
+        throttle.allow_request(request, view)
+        for throttle in (ClientRateThrottle(), UserRateThrottle())
+        if f"{scope}.{throttle.who}" in settings.THROTTLE_RATES
+    )

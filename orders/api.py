@@ -31,6 +31,8 @@ from orders import selectors
 from orders.models import Checkout, Order, ShippingOption
 from orders.policies import buyer_contact_visible
 from orders.services import cart, checkout, lifecycle, shipping
+from payments import selectors as payment_selectors
+from payments.api import BankTransferInstructionsSerializer
 from payments.methods import PaymentMethod
 
 # ---------------------------------------------------------------- cart
@@ -171,6 +173,7 @@ class CheckoutPaymentSerializer(serializers.Serializer):
     status = serializers.CharField()
     amount = serializers.IntegerField()
     client_secret = serializers.CharField(allow_null=True)
+    instructions = BankTransferInstructionsSerializer(allow_null=True)
 
 
 class CheckoutOutputSerializer(serializers.ModelSerializer):
@@ -181,11 +184,13 @@ class CheckoutOutputSerializer(serializers.ModelSerializer):
         model = Checkout
         fields = ["id", "total", "orders", "payment"]
 
+    @extend_schema_field(CheckoutPaymentSerializer)
     def get_payment(self, checkout) -> dict:
         payment = checkout.payment
         return CheckoutPaymentSerializer({
             "id": payment.pk, "method": payment.method, "status": payment.status,
             "amount": payment.amount, "client_secret": payment.client_secret or None,
+            "instructions": payment_selectors.bank_transfer_instructions(payment),
         }).data
 
 
@@ -226,6 +231,7 @@ class CheckoutView(APIView):
 
 
 class OrderLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The line to name in POST /api/v1/reviews/.")
     product_name = serializers.CharField()
     variant_name = serializers.CharField()
     sku = serializers.CharField()

@@ -5,6 +5,7 @@ is meant to have happened (`now=`), so the events they record build the daily
 sales figures the dinas sees. What sells when follows Bengkayang: pepper and
 coffee in their harvest months, a rush before Lebaran and Natal, a handful of
 cooperatives with most of the trade, and a few that stopped selling months ago.
+A fifth of the delivered lines get their buyer's review, so products show ratings.
 Idempotent: skipped when demo orders exist.
 """
 
@@ -21,10 +22,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from catalog.models import Product, Variant
+from catalog.selectors import REVIEWABLE_ORDER_STATUSES
+from catalog.services import review_create
 from market.demo import DEMO_BUYER_EMAIL, active_demo_cooperatives, demo_user
 from market.models import Cooperative, Membership, User
 from market.notifications.kinds import notifications_silenced
-from orders.models import Checkout, Order, ShippingOption
+from orders.models import Checkout, Order, OrderLine, ShippingOption
 from orders.services import lifecycle
 from orders.services.checkout import checkout_place
 from payments import settlement
@@ -64,6 +67,12 @@ LEADERS_SHARE = 0.4
 # verified, stocked cooperatives among the inactive ones.
 LAPSED_TOTAL = 6
 LAPSED_DAYS = (120, 300)
+# Buyers review about one delivered line in five, mostly kindly, within three days.
+REVIEW_SHARE = 0.2
+REVIEW_RATINGS = (5, 5, 5, 4, 4, 4, 3, 2, 1)
+REVIEW_TEXTS = ["", "", "Barangnya bagus, sesuai foto.", "Pengiriman cepat, dikemas rapi.",
+                "Rasanya mantap, akan beli lagi.", "Kualitasnya lumayan untuk harganya.",
+                "Agak lama sampainya, tapi barangnya baik.", "Kurang segar waktu sampai."]
 
 
 def seed_orders(*, checkouts: int = CHECKOUTS,
@@ -80,6 +89,7 @@ def seed_orders(*, checkouts: int = CHECKOUTS,
         transaction.atomic(),
     ):
         _seed_orders(random.Random(2611), checkouts, progress)
+        _seed_reviews(random.Random(1402))
     return Order.objects.count()
 
 
@@ -295,6 +305,24 @@ def _reach(order: Order, rng: random.Random, age: datetime.timedelta) -> int:
     if age >= return_window:
         reaches.append(len(STEPS))
     return rng.choice(reaches)
+
+
+def _seed_reviews(rng: random.Random) -> None:
+    """Reviews of a share of the delivered demo lines, through the service a buyer uses."""
+    now = timezone.now()
+    lines = (
+        OrderLine.objects.filter(order__checkout__idempotency_key__startswith="demo-",
+                                 order__status__in=REVIEWABLE_ORDER_STATUSES,
+                                 variant__isnull=False)
+        .select_related("order__buyer").order_by("pk")
+    )
+    for line in lines:
+        if rng.random() >= REVIEW_SHARE:
+            continue
+        written_at = line.order.delivered_at + datetime.timedelta(hours=rng.uniform(1, 72))
+        review_create(buyer=line.order.buyer, order_line_pk=line.pk,
+                      rating=rng.choice(REVIEW_RATINGS), text=rng.choice(REVIEW_TEXTS),
+                      now=min(written_at, now))
 
 
 def _buyer(number: int) -> User:

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from market.models import Membership, User
 from market.policies import is_cooperative_staff, is_platform_admin
-from orders.models import Order
+from orders.models import TRANSITIONS, Order
 
 BUYER_CANCELLABLE = {Order.Status.PENDING_PAYMENT, Order.Status.PAID}
 STAFF_CANCELLABLE = {Order.Status.PENDING_PAYMENT, Order.Status.PAID, Order.Status.ACCEPTED}
@@ -28,6 +28,16 @@ def cancellable_statuses_for(user: User, order: Order) -> set[str]:
     if can_fulfil_order(user, order):
         statuses |= STAFF_CANCELLABLE
     return statuses
+
+
+def can_confirm_receipt(user: User, order: Order) -> bool:
+    """The buyer may say the goods arrived now (orders.services.lifecycle.order_deliver)."""
+    return is_order_buyer(user, order) and Order.Status.DELIVERED in TRANSITIONS[order.status]
+
+
+def can_cancel_now(user: User, order: Order) -> bool:
+    """The user may cancel the order in its current status (lifecycle.order_cancel)."""
+    return order.status in cancellable_statuses_for(user, order)
 
 
 def buyer_contact_visible(user: User, orders: Iterable[Order]) -> set[int]:

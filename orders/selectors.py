@@ -1,12 +1,14 @@
 """Read queries of orders; every view, export and page starts from these."""
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from events.models import Event
 from market.errors import NotFound
 from market.models import Cooperative, User
 from market.policies import is_platform_admin, officer_scope_q
-from orders.models import CartItem, Order, OrderLine, ShippingOption
+from orders.models import CartItem, Checkout, Order, OrderLine, ShippingOption
 
 Kind = Event.Kind
 # What the buyer and the cooperative see of an order's events (not stock or ledger).
@@ -59,6 +61,30 @@ def order_get_for(*, user: User, number: str) -> Order:
     return order
 
 
+def order_get_for_buyer(*, user: User, number: str) -> Order:
+    """The order as its buyer sees it; anyone else's (staff, dinas, admin too) is not found."""
+    order = _with_details(Order.objects.filter(buyer_id=user.pk)).filter(number=number).first()
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def order_line_get_for_buyer(*, user: User, pk: int) -> OrderLine:
+    """One line of the buyer's own orders, with its order; another's is not found."""
+    line = OrderLine.objects.select_related("order").filter(pk=pk, order__buyer_id=user.pk).first()
+    if line is None:
+        raise NotFound()
+    return line
+
+
+def last_shipping_address_of(*, user: User) -> dict | None:
+    """Where the buyer's latest checkout was sent, to fill in the next one."""
+    return (
+        Checkout.objects.filter(buyer_id=user.pk).order_by("-created_at", "-pk")
+        .values_list("shipping_address", flat=True).first()
+    )
+
+
 def cart_for(*, user: User) -> QuerySet[CartItem]:
     return (
         CartItem.objects.filter(user=user)
@@ -68,4 +94,60 @@ def cart_for(*, user: User) -> QuerySet[CartItem]:
 
 
 def shipping_options_of(*, cooperative: Cooperative) -> QuerySet[ShippingOption]:
-    return ShippingOption.objects.filter(cooperative=cooperative, is_active=True).order_by("pk")
+    return _offered().filter(cooperative=cooperative)
+
+
+def _offered() -> QuerySet[ShippingOption]:
+    return ShippingOption.objects.filter(is_active=True).order_by("pk")
+
+
+@dataclass
+class CartGroup:
+    """A cooperative's part of the cart: the order it becomes at checkout."""
+
+    cooperative: Cooperative
+    items: list[CartItem]
+    shipping_options: list[ShippingOption]
+    # The option chosen, else the first offered (as checkout picks); None: pickup, free.
+    shipping_option: ShippingOption | None
+
+    @property
+    def subtotal(self) -> int:
+        return sum(item.line_total for item in self.items)
+
+    @property
+    def shipping_fee(self) -> int:
+        return self.shipping_option.fee if self.shipping_option else 0
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.shipping_fee
+
+
+def cart_groups_for(
+    *, user: User, shipping_choices: dict[str, int] | None = None
+) -> list[CartGroup]:
+    """The cart split as checkout splits it, per cooperative with its shipping; two queries.
+
+    `shipping_choices` is {cooperative slug: option id}; a choice that is no longer
+    offered falls back to the first option, as checkout's default does.
+    """
+    choices = shipping_choices or {}
+    items = sorted(cart_for(user=user), key=lambda item: item.variant.cooperative_id)
+    cooperative_ids = {item.variant.cooperative_id for item in items}
+    options: dict[int, list[ShippingOption]] = {pk: [] for pk in cooperative_ids}
+    if cooperative_ids:
+        for option in _offered().filter(cooperative_id__in=cooperative_ids):
+            options[option.cooperative_id].append(option)
+    groups: list[CartGroup] = []
+    for item in items:  # sorted stably: within a cooperative, in the cart's order
+        cooperative = item.variant.cooperative
+        if not groups or groups[-1].cooperative.pk != cooperative.pk:
+            offered = options[cooperative.pk]
+            chosen = next((o for o in offered if o.pk == choices.get(cooperative.slug)), None)
+            groups.append(CartGroup(
+                cooperative=cooperative, items=[], shipping_options=offered,
+                shipping_option=chosen or (offered[0] if offered else None),
+            ))
+        groups[-1].items.append(item)
+    return groups

@@ -6,7 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from market.admin_support import ReadOnlyAdmin
 from market.errors import DomainError
 from payments import services
-from payments.models import LedgerEntry, Payment, Payout, Refund, StripeEvent
+from payments.methods import PaymentMethod
+from payments.models import (
+    LedgerEntry,
+    Payment,
+    Payout,
+    Refund,
+    StripeEvent,
+    payment_pk_of_transfer_reference,
+)
 
 
 class RefundInline(admin.TabularInline):
@@ -22,8 +30,10 @@ class RefundInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "buyer", "method", "status", "amount", "refunded_amount", "created_at"]
+    list_display = ["pk", "transfer_reference", "buyer", "method", "status", "amount",
+                    "refunded_amount", "created_at"]
     list_filter = ["method", "status", "created_at"]
+    # Also by the transfer reference (PK000123) the buyer wrote: see get_search_results.
     search_fields = ["buyer__email", "provider_reference", "checkout__orders__number"]
     list_select_related = ["buyer"]
     inlines = [RefundInline]
@@ -31,6 +41,17 @@ class PaymentAdmin(ReadOnlyAdmin):
     # The proof is private: linked to its download view, which checks who asks.
     exclude = ["proof"]
     readonly_fields = ["proof_download"]
+
+    @admin.display(description=_("transfer reference"), ordering="pk")
+    def transfer_reference(self, payment):
+        return payment.transfer_reference if payment.method == PaymentMethod.BANK_TRANSFER else "—"
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        referenced = payment_pk_of_transfer_reference(search_term)
+        if referenced is not None:
+            found |= queryset.filter(pk=referenced, method=PaymentMethod.BANK_TRANSFER)
+        return found, may_have_duplicates
 
     @admin.display(description=_("transfer proof"))
     def proof_download(self, payment):

@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -42,6 +43,18 @@ from payments.providers.stripe import is_configured as stripe_is_configured
 from payments.webhooks import stripe_event_check, stripe_event_handle
 
 
+class BankTransferInstructionsSerializer(serializers.Serializer):
+    """Where the buyer transfers the money: on a bank transfer awaiting it, else null."""
+
+    bank = serializers.CharField()
+    account_number = serializers.CharField()
+    account_name = serializers.CharField()
+    amount = serializers.IntegerField(help_text=_("Rupiah to transfer: the payment's amount."))
+    reference = serializers.CharField(
+        help_text=_("To write in the transfer's note, for finance to match it (PK000123).")
+    )
+
+
 class PaymentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     method = serializers.CharField()
@@ -50,9 +63,14 @@ class PaymentSerializer(serializers.Serializer):
     refunded_amount = serializers.IntegerField()
     client_secret = serializers.CharField()
     has_proof = serializers.SerializerMethodField()
+    instructions = serializers.SerializerMethodField()
 
     def get_has_proof(self, payment) -> bool:
         return bool(payment.proof)
+
+    @extend_schema_field(BankTransferInstructionsSerializer(allow_null=True))
+    def get_instructions(self, payment) -> dict | None:
+        return selectors.bank_transfer_instructions(payment)
 
 
 class PaymentDetailView(APIView):

@@ -1,5 +1,7 @@
 """Payments, refunds, Stripe events, and each cooperative's ledger and payouts."""
 
+import re
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -9,6 +11,21 @@ from market.models import Cooperative, User
 from market.uploads import RandomFileName, private_storage
 from orders.models import Checkout, Order
 from payments.methods import PaymentMethod
+
+# A bank transfer's reference is its payment's id behind "PK" (Pasar Koperasi): a checkout has
+# one payment, so one code names the whole amount however many cooperatives it buys from;
+# short, letters and digits only, as banks' transfer notes allow. Finance may paste the whole
+# note: the code is found anywhere in it, whatever its case, spaces or dashes.
+TRANSFER_REFERENCE_PREFIX = "PK"
+_TRANSFER_REFERENCE = re.compile(
+    rf"\b{TRANSFER_REFERENCE_PREFIX}[\s-]*([0-9]{{1,12}})\b", re.IGNORECASE
+)
+
+
+def payment_pk_of_transfer_reference(text: str) -> int | None:
+    """The payment id a transfer reference in `text` names, or None when it holds none."""
+    found = _TRANSFER_REFERENCE.search(text)
+    return int(found.group(1)) if found else None
 
 
 class Payment(models.Model):
@@ -57,6 +74,18 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"Payment {self.pk} ({self.method}, {self.status})"
+
+    @property
+    def transfer_reference(self) -> str:
+        """The code the buyer writes in the transfer's note, for finance to match: PK000123."""
+        return f"{TRANSFER_REFERENCE_PREFIX}{self.pk:06d}"
+
+    @property
+    def awaits_bank_transfer(self) -> bool:
+        """A bank transfer whose money has not come in: the buyer may pay, finance confirm."""
+        return self.method == PaymentMethod.BANK_TRANSFER and self.status in (
+            Payment.Status.PENDING, Payment.Status.FAILED
+        )
 
 
 PaymentStatus = Payment.Status

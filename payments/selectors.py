@@ -1,5 +1,8 @@
 """Read queries of payments."""
 
+from typing import TypedDict
+
+from django.conf import settings
 from django.db.models import QuerySet, Sum
 
 from market.errors import NotFound
@@ -18,6 +21,27 @@ def payment_get_for(*, user: User, pk: int) -> Payment:
     if payment is None:
         raise NotFound()
     return payment
+
+
+class BankTransferInstructions(TypedDict):
+    bank: str
+    account_number: str
+    account_name: str
+    amount: int
+    reference: str
+
+
+def bank_transfer_instructions(payment: Payment) -> BankTransferInstructions | None:
+    """Where the buyer transfers how much, with which reference; None unless a transfer is due."""
+    if not payment.awaits_bank_transfer:
+        return None
+    return {
+        "bank": settings.BANK_TRANSFER_BANK,
+        "account_number": settings.BANK_TRANSFER_ACCOUNT_NUMBER,
+        "account_name": settings.BANK_TRANSFER_ACCOUNT_NAME,
+        "amount": payment.amount,
+        "reference": payment.transfer_reference,
+    }
 
 
 def payment_proof_get_for(*, user: User, pk: int) -> Payment:

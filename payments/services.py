@@ -71,9 +71,7 @@ def payment_amount_tell(*, payment_pk: int) -> None:
 
 
 def _takes_proof(payment: Payment) -> bool:
-    return payment.method == PaymentMethod.BANK_TRANSFER and payment.status in (
-        Status.PENDING, Status.FAILED
-    )
+    return payment.awaits_bank_transfer
 
 
 @transaction.atomic

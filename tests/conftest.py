@@ -1,7 +1,7 @@
 """Shared fixtures, and the rule for service tests.
 
-Tests marked `postgres`, `redis`, `worker` or `stripe` need a real service. On a machine
-without it they skip; under CI=true a missing service fails the test instead,
+Tests marked `postgres`, `redis`, `worker`, `stripe` or `browser` need a real service. On
+a machine without it they skip; under CI=true a missing service fails the test instead,
 so CI always exercises the real components.
 """
 
@@ -21,6 +21,8 @@ from tests.factories import (
 )
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Debian's Chromium (.ci/run installs it); Playwright's own browser download is not used.
+CHROMIUM = "/usr/bin/chromium"
 
 
 def _redis_up() -> bool:
@@ -36,7 +38,8 @@ def _redis_up() -> bool:
 
 def _missing_services(item) -> list[str]:
     missing = []
-    needs_postgres = item.get_closest_marker("postgres") or item.get_closest_marker("worker")
+    # A browser test's live server thread cannot share the test's in-memory SQLite database.
+    needs_postgres = any(item.get_closest_marker(name) for name in ("postgres", "worker", "browser"))
     needs_redis = item.get_closest_marker("redis") or item.get_closest_marker("worker")
     if needs_postgres and connection.vendor != "postgresql":
         missing.append("PostgreSQL (set DATABASE_URL=postgres://...)")
@@ -44,6 +47,11 @@ def _missing_services(item) -> list[str]:
         missing.append("Redis (set REDIS_URL=redis://...)")
     if item.get_closest_marker("stripe") and importlib.util.find_spec("localstripe") is None:
         missing.append("localstripe (pip install localstripe)")
+    if item.get_closest_marker("browser"):
+        if not os.access(CHROMIUM, os.X_OK):
+            missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+        if importlib.util.find_spec("playwright") is None:
+            missing.append("Playwright (pip install playwright)")
     return missing
 
 

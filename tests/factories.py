@@ -4,9 +4,9 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from catalog.models import Category, Product, ProductImage, Variant
+from catalog.models import Category, Product, ProductImage, Review, Variant
 from catalog.search import product_search_refresh
-from catalog.services import product_price_refresh
+from catalog.services import product_price_refresh, review_create
 from market.models import Cooperative, DinasOfficer, Membership, Region, User
 from orders.models import Checkout, Order, ShippingOption
 from orders.services import checkout as checkout_services
@@ -251,3 +251,49 @@ def order_placed(
         payment_method=payment_method,
     ).orders.get()
     return order_moved_to(order, status, staff=staff)
+
+
+# ---------------------------------------------------------------- reviews
+
+
+class ReviewFactory(DjangoModelFactory):
+    """A review written through catalog.services.review_create, on a delivered order of its
+    buyer's; `ReviewFactory(product=...)` reviews that product (its first variant)."""
+
+    class Meta:
+        model = Review
+
+    class Params:
+        product = None
+        variant = factory.LazyAttribute(
+            lambda o: o.product.variants.order_by("pk").first() if o.product else VariantFactory()
+        )
+
+    buyer = factory.SubFactory(UserFactory)
+    order_line = factory.LazyAttribute(
+        lambda o: order_placed(buyer=o.buyer, variant=o.variant, status=Order.Status.DELIVERED)
+        .lines.get()
+    )
+    rating = 5
+    text = "Barangnya bagus, kirimnya cepat."
+
+    @classmethod
+    def _create(cls, model_class, *, buyer, order_line, rating, text, **kwargs):
+        return review_create(buyer=buyer, order_line_pk=order_line.pk, rating=rating, text=text,
+                             **kwargs)
+
+
+# ---------------------------------------------------------------- notifications
+
+
+class NotificationFactory(DjangoModelFactory):
+    """An in-app notification, unread; `read_at=timezone.now()` for a read one."""
+
+    class Meta:
+        model = "market.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "order_paid"
+    title = factory.Sequence(lambda n: f"Pesanan PK-{n:04d} dibayar")
+    body = "Pembayaran diterima."
+    link = ""

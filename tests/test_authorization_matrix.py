@@ -109,7 +109,8 @@ def _world_build() -> SimpleNamespace:
         return order_placed(buyer=buyer, variant=variant, status=status, staff=roles["staff"])
 
     unpaid = order(Order.Status.PENDING_PAYMENT)
-    order(Order.Status.COMPLETED)  # what the platform holds for the cooperative, to pay out
+    # What the platform holds for the cooperative, to pay out; its line is the buyer's to review.
+    completed = order(Order.Status.COMPLETED)
     invitation = members.invitation_send(
         actor=roles["owner"], cooperative=cooperative, email=buyer.email, role="staff"
     )
@@ -127,6 +128,7 @@ def _world_build() -> SimpleNamespace:
         shipping_option=ShippingOptionFactory(cooperative=cooperative),
         cart_item=CartItem.objects.create(user=buyer, variant=variant, quantity=1),
         paid=order(Order.Status.PAID),
+        completed=completed,
         accepted=order(Order.Status.ACCEPTED),
         shipped=order(Order.Status.SHIPPED),
         payment=unpaid.checkout.payment,  # a bank transfer waiting for its money
@@ -259,6 +261,7 @@ TABLE = [
                         "password": "Rahasia-panjang-77"},
         why="the mailed link is the proof, whoever sends it (no login: the password is lost)"),
     Row("GET", "/api/v1/me/", logged_in(200)),
+    Row("PATCH", "/api/v1/me/", logged_in(200), body=lambda w: {"language": "en"}),
     Row("GET", "/api/v1/me/invitations/", logged_in(200),
         sees=(lambda w: w.cooperative.slug, ("buyer",))),
     Row("POST", "/api/v1/me/invitations/{id}/accept/",
@@ -372,6 +375,15 @@ TABLE = [
         body=lambda w: {"image": image_upload(size=(64, 48))}),
     Row("PATCH", "/api/v1/variants/{id}/", ITS_STAFF,
         url=lambda w: f"/api/v1/variants/{w.variant.pk}/", body=lambda w: {"price": 26_000}),
+    Row("GET", "/api/v1/products/{id}/reviews/", same(200), label="active",
+        url=lambda w: f"/api/v1/products/{w.product.pk}/reviews/"),
+    Row("GET", "/api/v1/products/{id}/reviews/",
+        (404, 404, 404, 200, 404, 200, 200, 404, 404, 404, 200), label="draft",
+        url=lambda w: f"/api/v1/products/{w.draft.pk}/reviews/",
+        why="whoever may see the product reads its reviews"),
+    Row("POST", "/api/v1/reviews/", (401, 201, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+        body=lambda w: {"order_line": w.completed.lines.get().pk, "rating": 5, "text": "Mantap"},
+        why="the buyer's own opinion: nobody, the admin included, reviews another's purchase"),
     # -------------------------------------------------------- cart, checkout
     Row("GET", "/api/v1/cart/", logged_in(200)),
     Row("POST", "/api/v1/cart/items/", logged_in(201),

@@ -45,6 +45,9 @@ BUSINESS_RULES = {
     "POST /api/v1/products/": "an unknown cooperative or category, an SKU taken",
     "POST /api/v1/cart/items/": "a variant that is not for sale",
     "POST /api/v1/checkout/": "unknown variants or shipping options, an empty cart",
+    "POST /api/v1/reviews/": (
+        "an order line that is not the caller's (404), not delivered yet or reviewed already (409)"
+    ),
     "POST /api/v1/cooperatives/": "an unknown district code, a NIK taken",
     "PUT /api/v1/cooperatives/{slug}/logo/": "a file that is not an image, by its content",
     "POST /api/v1/cooperatives/{slug}/rat/": (

@@ -3,6 +3,7 @@
 import datetime
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in, user_logged_out
@@ -32,12 +33,15 @@ from market.tokens import email_verification_payload
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str, name: str, phone: str = "") -> User:
+def user_register(
+    *, email: str, password: str, name: str, phone: str = "",
+    language: str = settings.LANGUAGE_CODE,
+) -> User:
     """Anyone signs up with e-mail and password; a link to verify the address is mailed."""
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise InvalidInput(fields={"email": _("A user with this e-mail already exists.")})
-    user = User(email=email, name=name, phone=phone)
+    user = User(email=email, name=name, phone=phone, language=language)
     try:
         validate_password(password, user)
     except ValidationError as error:
@@ -45,13 +49,24 @@ def user_register(*, email: str, password: str, name: str, phone: str = "") -> U
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                email=email, password=password, name=name, phone=phone
+                email=email, password=password, name=name, phone=phone, language=language
             )
     except IntegrityError as error:  # a concurrent sign-up with the same e-mail
         raise InvalidInput(
             fields={"email": _("A user with this e-mail already exists.")}
         ) from error
     outbox_enqueue(email_verification_email_task, user_pk=user.pk)
+    return user
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The user picks the language of their pages, API answers and mails."""
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput(fields={"language": _("Must be one of: %s") % ", ".join(
+            code for code, _name in settings.LANGUAGES
+        )})
+    user.language = language
+    user.save(update_fields=["language"])
     return user
 
 

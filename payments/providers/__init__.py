@@ -75,3 +75,11 @@ def methods_available() -> list[str]:
         method for method in settings.PAYMENT_METHODS
         if method in PaymentMethod.values and provider_for(method).is_available()
     ]
+
+
+def card_payments_offered() -> bool:
+    """Card payments are offered: named in PAYMENT_METHODS and Stripe configured.
+
+    Pages show Stripe Elements (with settings.STRIPE_PUBLISHABLE_KEY) only then.
+    """
+    return PaymentMethod.STRIPE in methods_available()

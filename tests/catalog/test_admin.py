@@ -311,7 +311,8 @@ def test_a_sku_taken_between_the_checks_and_the_save_shows_the_form_again(
 ):
     # Given a SKU free when the form is checked but taken by the time it is saved
     ProductFactory(cooperative=product.cooperative, variants=[{"sku": "LADA-2"}])
-    monkeypatch.setattr("catalog.services.skus_taken", lambda **kwargs: set())
+    for checks in ("catalog.services.skus_taken", "catalog.services.products.skus_taken"):
+        monkeypatch.setattr(checks, lambda **kwargs: set())
     form = change_form(product, new_variants=[{"sku": "LADA-2"}])
     form["name"] = "Lada Putih"
 

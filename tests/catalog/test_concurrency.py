@@ -30,7 +30,7 @@ def test_two_price_edits_of_one_product_at_once_leave_the_true_lowest_price(monk
         both_written.wait(timeout=10)
         refresh(product)
 
-    monkeypatch.setattr(services, "product_price_refresh", refresh_when_both_written)
+    monkeypatch.setattr(services.products, "product_price_refresh", refresh_when_both_written)
     edits = [(cheap, 100_000), (dear, 70_000)]
 
     # When one edit raises the cheap variant and the other lowers the dear one

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 5, 4, 9, 0, tzinfo=datetime.UTC)
 VERIFY = "/api/v1/auth/verify-email/"
 RESEND = "/api/v1/auth/verify-email/resend/"
+VERIFY_PAGE = "/account/verify-email/"  # the mailed link opens the page
 
 
 def sign_up(api, email="ani@example.com"):
@@ -28,7 +29,7 @@ def sign_up(api, email="ani@example.com"):
 def mailed_token(message) -> str:
     """The token of the verification link in a mail."""
     link = re.search(r"https?://\S+", message.body).group(0)
-    assert urlsplit(link).path == VERIFY
+    assert urlsplit(link).path == VERIFY_PAGE
     return parse_qs(urlsplit(link).query)["token"][0]
 
 
@@ -54,7 +55,7 @@ def test_signing_up_mails_a_verification_link_and_leaves_the_address_unverified(
     assert user.email_verified_at is None
     [message] = mail.outbox
     assert message.to == ["ani@example.com"]
-    assert f"https://pasar.example.id{VERIFY}?token=" in message.body
+    assert f"https://pasar.example.id{VERIFY_PAGE}?token=" in message.body
     assert mailed_token(message)
 
 

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 5, 4, 9, 0, tzinfo=datetime.UTC)
 RESET = "/api/v1/auth/password-reset/"
 CONFIRM = "/api/v1/auth/password-reset/confirm/"
+CONFIRM_PAGE = "/account/password-reset/confirm/"  # the mailed link opens the page
 PASSWORD = "pass-word-123"  # the factories' password
 NEW_PASSWORD = "Kopi-Ledo-baru-2026"
 
@@ -51,7 +52,7 @@ def log_in(api, email, password, **extra):
 def mailed_link(message) -> tuple[str, str]:
     """The (uid, token) of the reset link in a mail."""
     link = re.search(r"https?://\S+", message.body).group(0)
-    assert urlsplit(link).path == CONFIRM
+    assert urlsplit(link).path == CONFIRM_PAGE
     query = parse_qs(urlsplit(link).query)
     return query["uid"][0], query["token"][0]
 
@@ -98,7 +99,7 @@ def test_the_answer_is_the_same_for_an_account_and_an_unknown_address(
     assert set(known.json()) == {"detail"}
     [message] = mail.outbox
     assert message.to == ["sari@example.com"]
-    assert f"https://pasar.example.id{CONFIRM}?uid=" in message.body
+    assert f"https://pasar.example.id{CONFIRM_PAGE}?uid=" in message.body
 
 
 def test_an_inactive_account_is_mailed_nothing(api, django_capture_on_commit_callbacks):

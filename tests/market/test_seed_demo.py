@@ -23,7 +23,7 @@ from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from catalog.demo import seed_catalog
-from catalog.models import MAX_PRICE, Product, ProductImage, Variant
+from catalog.models import MAX_PRICE, Product, ProductImage, Review, Variant
 from events.models import Event
 from market.demo import (
     ACTIVE_TOTAL,
@@ -45,7 +45,7 @@ from market.models import (
 )
 from market.selectors import Period, monitoring_cooperative_list, monitoring_sales
 from orders.demo import CHECKOUTS, LAPSED_TOTAL, seed_orders
-from orders.models import Checkout, Order
+from orders.models import Checkout, Order, OrderLine
 from orders.services import lifecycle
 from payments.models import LedgerEntry, Payment, Refund
 
@@ -301,8 +301,24 @@ def test_seed_orders_leave_nothing_for_the_periodic_jobs_to_move(demo_orders):
     assert dict(Order.objects.values_list("pk", "status")) == statuses
 
 
+def test_seed_orders_reviews_a_share_of_the_delivered_lines_and_counts_them(demo_orders):
+    reviews = Review.objects.select_related("order_line__order")
+    delivered = OrderLine.objects.filter(order__status__in=["delivered", "completed"])
+
+    assert 0.1 * delivered.count() < reviews.count() < 0.3 * delivered.count()
+    assert {review.order_line.order.status for review in reviews} <= {"delivered", "completed"}
+    assert all(review.order_line.order.delivered_at < review.created_at <= timezone.now()
+               for review in reviews)
+    assert len({review.rating for review in reviews}) == 5
+    counted = Product.objects.filter(rating_count__gt=0).annotate(
+        reviewed=Count("reviews"), total=Sum("reviews__rating")
+    )
+    assert not counted.exclude(reviewed=F("rating_count"), total=F("rating_total")).exists()
+    assert counted.aggregate(n=Sum("rating_count"))["n"] == reviews.count()
+
+
 def test_seed_orders_again_adds_nothing(demo_orders):
-    tables = [Checkout, Order, Event, Payment, Refund, LedgerEntry]
+    tables = [Checkout, Order, Event, Payment, Refund, LedgerEntry, Review]
     before = [model.objects.count() for model in tables]
     stock = Variant.objects.aggregate(total=Sum("stock"))["total"]
 

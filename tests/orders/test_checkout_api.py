@@ -7,6 +7,7 @@ import pytest
 from catalog.models import Variant
 from orders.models import CartItem, Checkout, Order, OrderLine
 from payments.models import Payment
+from payments.selectors import bank_transfer_instructions
 from tests.factories import (
     SHIPPING_ADDRESS,
     CooperativeFactory,
@@ -91,7 +92,9 @@ def test_a_cart_of_two_cooperatives_becomes_two_orders_and_one_payment(
     ])
     assert body["total"] == 110_000 + 92_000
     assert body["payment"] == {"id": checkout.payment.pk, "method": "bank_transfer",
-                               "status": "pending", "amount": 202_000, "client_secret": None}
+                               "status": "pending", "amount": 202_000, "client_secret": None,
+                               "instructions": bank_transfer_instructions(checkout.payment)}
+    assert body["payment"]["instructions"]["amount"] == 202_000
     assert (ledo_order.subtotal, ledo_order.shipping_fee, ledo_order.total) == (110_000, 0,
                                                                                 110_000)
     assert (seluas_order.subtotal, seluas_order.shipping_fee, seluas_order.total) == (

@@ -243,3 +243,156 @@ def test_cancelling_one_unpaid_order_shrinks_the_amount_due(
     assert (payment.status, payment.amount, payment.refunded_amount) == (
         "succeeded", coffee.total, 0
     )
+
+
+# ---------------------------------------------------------------- where to transfer
+
+
+@pytest.fixture
+def market_account(settings):
+    settings.BANK_TRANSFER_BANK = "Bank Kalbar"
+    settings.BANK_TRANSFER_ACCOUNT_NUMBER = "1002003004"
+    settings.BANK_TRANSFER_ACCOUNT_NAME = "Pasar Koperasi Bengkayang"
+
+
+def test_checkout_by_bank_transfer_tells_the_account_the_whole_amount_and_the_reference(
+    market_account, user_client, buyer, kopi, lada
+):
+    response = checkout_post(user_client(buyer), {kopi.variant: 2, lada.variant: 1},
+                             "bank_transfer")
+
+    assert response.status_code == 201
+    payment = response.json()["payment"]
+    assert payment["instructions"] == {
+        "bank": "Bank Kalbar", "account_number": "1002003004",
+        "account_name": "Pasar Koperasi Bengkayang",
+        "amount": 77_500, "reference": f"PK{payment['id']:06d}",
+    }
+    assert payment["instructions"]["amount"] == payment["amount"] == response.json()["total"]
+
+
+def test_every_checkout_has_its_own_transfer_reference(user_client, buyer, kopi):
+    references = {
+        checkout_post(user_client(buyer), {kopi.variant: 1}, "bank_transfer")
+        .json()["payment"]["instructions"]["reference"]
+        for _ in range(3)
+    }
+
+    assert len(references) == 3
+
+
+def test_a_pending_transfer_shows_its_instructions_until_finance_confirm_it(
+    market_account, user_client, buyer, finance_staff, bank_checkout
+):
+    payment = payment_of(bank_checkout)
+    pending = user_client(buyer).get(f"/api/v1/payments/{payment.pk}/").json()
+
+    user_client(finance_staff).post(f"/api/v1/payments/{payment.pk}/confirm/")
+    confirmed = user_client(buyer).get(f"/api/v1/payments/{payment.pk}/").json()
+
+    assert pending["instructions"] == {
+        "bank": "Bank Kalbar", "account_number": "1002003004",
+        "account_name": "Pasar Koperasi Bengkayang",
+        "amount": 77_500, "reference": payment.transfer_reference,
+    }
+    assert confirmed["status"] == "succeeded"
+    assert confirmed["instructions"] is None
+
+
+def test_the_reference_stays_the_same_while_the_transfer_waits(user_client, buyer, bank_checkout):
+    payment = payment_of(bank_checkout)
+    user_client(buyer).post(f"/api/v1/payments/{payment.pk}/proof/",
+                            {"image": image_upload()}, format="multipart")
+
+    body = user_client(buyer).get(f"/api/v1/payments/{payment.pk}/").json()
+
+    assert body["has_proof"] is True
+    assert body["instructions"]["reference"] == payment.transfer_reference
+
+
+def test_cancelling_one_unpaid_order_lowers_the_amount_to_transfer(
+    user_client, buyer, bank_checkout
+):
+    coffee, pepper = orders_of(bank_checkout)
+    payment = payment_of(bank_checkout)
+
+    user_client(buyer).post(f"/api/v1/orders/{pepper.number}/cancel/", {"reason": "Salah pesan"})
+
+    body = user_client(buyer).get(f"/api/v1/payments/{payment.pk}/").json()
+    assert body["instructions"]["amount"] == body["amount"] == coffee.total
+
+
+def test_a_fully_cancelled_transfer_carries_no_instructions(user_client, buyer, bank_checkout):
+    for order in orders_of(bank_checkout):
+        user_client(buyer).post(f"/api/v1/orders/{order.number}/cancel/", {"reason": "Batal"})
+
+    body = user_client(buyer).get(f"/api/v1/payments/{payment_of(bank_checkout).pk}/").json()
+
+    assert body["status"] == "cancelled"
+    assert body["instructions"] is None
+
+
+def test_cash_on_delivery_carries_no_transfer_instructions(user_client, buyer, kopi):
+    response = checkout_post(user_client(buyer), {kopi.variant: 1}, "cod")
+    payment_id = response.json()["payment"]["id"]
+
+    read = user_client(buyer).get(f"/api/v1/payments/{payment_id}/")
+
+    assert response.json()["payment"]["instructions"] is None
+    assert read.json()["instructions"] is None
+
+
+@pytest.mark.stripe
+def test_a_card_payment_carries_no_transfer_instructions(user_client, buyer, kopi, stripe_on):
+    response = checkout_post(user_client(buyer), {kopi.variant: 1}, "stripe")
+    payment_id = response.json()["payment"]["id"]
+
+    read = user_client(buyer).get(f"/api/v1/payments/{payment_id}/")
+
+    assert response.status_code == 201
+    assert response.json()["payment"]["client_secret"]
+    assert response.json()["payment"]["instructions"] is None
+    assert read.json()["instructions"] is None
+
+
+# ---------------------------------------------------------------- finance matches the transfer
+
+
+def admin_search(client, text: str) -> list[Payment]:
+    response = client.get("/admin/payments/payment/", {"q": text})
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+@pytest.mark.parametrize(
+    "written", ["{reference}", "{reference_lower}", "Bayar kopi {reference} Dayang", "PK {pk}"]
+)
+def test_finance_find_a_transfer_in_the_admin_by_the_reference_its_buyer_wrote(
+    admin_client, user_client, buyer, bank_checkout, kopi, written
+):
+    payment = payment_of(bank_checkout)
+    other = checkout_post(user_client(buyer), {kopi.variant: 1}, "bank_transfer")
+    assert other.status_code == 201
+
+    found = admin_search(admin_client, written.format(
+        reference=payment.transfer_reference, reference_lower=payment.transfer_reference.lower(),
+        pk=payment.pk,
+    ))
+
+    assert found == [payment]
+
+
+def test_the_admin_lists_each_transfer_with_its_reference(admin_client, bank_checkout):
+    payment = payment_of(bank_checkout)
+
+    response = admin_client.get("/admin/payments/payment/")
+
+    assert payment.transfer_reference in response.content.decode()
+
+
+def test_a_reference_finds_no_card_or_cash_payment_in_the_admin(
+    admin_client, user_client, buyer, kopi
+):
+    cash = checkout_post(user_client(buyer), {kopi.variant: 1}, "cod").json()["payment"]
+
+    assert admin_search(admin_client, f"PK{cash['id']:06d}") == []

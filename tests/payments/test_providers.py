@@ -3,7 +3,7 @@
 import pytest
 
 from orders.models import Checkout
-from payments.providers import methods_available
+from payments.providers import card_payments_offered, methods_available
 from payments.providers.stripe import from_stripe_amount, to_stripe_amount
 from tests.payments.conftest import checkout_post
 
@@ -38,6 +38,31 @@ def test_stripe_is_offered_with_both_keys(settings):
     settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
 
     assert methods_available() == ["stripe", "bank_transfer", "cod"]
+
+
+def test_card_payments_are_offered_with_both_stripe_keys(settings):
+    settings.PAYMENT_METHODS = ["stripe", "bank_transfer", "cod"]
+    settings.STRIPE_SECRET_KEY = "sk_test_12345"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
+
+    assert card_payments_offered() is True
+
+
+@pytest.mark.parametrize(
+    ("methods", "webhook_secret"),
+    [
+        pytest.param(["stripe", "cod"], " ", id="a-blank-webhook-secret"),
+        pytest.param(["bank_transfer", "cod"], "whsec_test", id="stripe-not-in-PAYMENT_METHODS"),
+    ],
+)
+def test_card_payments_are_not_offered_unconfigured_or_unnamed(
+    settings, methods, webhook_secret
+):
+    settings.PAYMENT_METHODS = methods
+    settings.STRIPE_SECRET_KEY = "sk_test_12345"
+    settings.STRIPE_WEBHOOK_SECRET = webhook_secret
+
+    assert card_payments_offered() is False
 
 
 def test_methods_offered_come_from_settings(settings):

@@ -1,0 +1,46 @@
+"""Write use cases of the catalog: products, variants and images; reviews."""
+
+from catalog.services.products import (
+    PRODUCT_FIELDS,
+    VARIANT_FIELDS,
+    category_get,
+    product_archive,
+    product_create,
+    product_image_add,
+    product_image_clean,
+    product_image_move,
+    product_image_remove,
+    product_image_thumbnails_make,
+    product_price_refresh,
+    product_update,
+    product_variants_lock,
+    skus_taken,
+    variant_add,
+    variant_remove,
+    variant_update,
+    variant_values_problems,
+)
+from catalog.services.reviews import review_create, review_values_problems
+
+__all__ = [
+    "PRODUCT_FIELDS",
+    "VARIANT_FIELDS",
+    "category_get",
+    "product_archive",
+    "product_create",
+    "product_image_add",
+    "product_image_clean",
+    "product_image_move",
+    "product_image_remove",
+    "product_image_thumbnails_make",
+    "product_price_refresh",
+    "product_update",
+    "product_variants_lock",
+    "review_create",
+    "review_values_problems",
+    "skus_taken",
+    "variant_add",
+    "variant_remove",
+    "variant_update",
+    "variant_values_problems",
+]
