@@ -8,12 +8,15 @@ product of the demo and a random storefront. Beside them, from the same run: the
 `/healthz` (run.py's baseline) and the layout alone (the cooperatives list with a search
 that finds nothing: base.html and a form). After the table, `pages_report` prints each
 page's gzip bytes, HTML alone and with every stylesheet and script the HTML loads (as
-WhiteNoise serves them, gzip -9), against the budget: 60 KB and 50 ms at the median.
+WhiteNoise serves them, gzip -9), against the budget (60 KB, 50 ms at the median), and
+the median CPU time of a request, which a busy machine's wait for a core does not inflate.
 """
 
 import gzip
 import io
 import re
+import statistics
+import time
 
 from harness import Case, Result, say
 
@@ -95,7 +98,7 @@ def transferred(response) -> tuple[int, int]:
 
 
 def pages_report(context: dict, results: list[Result]) -> str:
-    """Each page's bytes beside its time, against the budget (one more request each)."""
+    """Each page's bytes and CPU time beside its server time, against the budget."""
     import random
 
     from django.test import Client
@@ -104,18 +107,30 @@ def pages_report(context: dict, results: list[Result]) -> str:
     if not pages:
         return ""
     client, rng = Client(), random.Random(context["seed"])
-    header = (f"{'page':<42} {'median ms':>9} {'p95 ms':>8} {'queries':>7} "
+    header = (f"{'page':<38} {'median ms':>9} {'p95 ms':>8} {'CPU ms':>7} {'queries':>7} "
               f"{'HTML gz B':>9} {'+CSS/JS gz B':>12}  budget")
-    lines = [f"Pages against the budget ({BUDGET_BYTES // 1024} KB gzip of HTML+CSS+JS, "
-             f"{BUDGET_MEDIAN_MS} ms median), beside {results[0].case.name}: "
-             f"{results[0].median_ms:.2f} ms", header, "-" * len(header)]
+    lines = [
+        f"Pages against the budget ({BUDGET_BYTES // 1024} KB gzip of HTML+CSS+JS, "
+        f"{BUDGET_MEDIAN_MS} ms median), beside {results[0].case.name} "
+        f"({results[0].median_ms:.2f} ms). CPU ms: the median CPU time of the request in "
+        "this process, which a busy machine's wait for a core does not inflate.",
+        header, "-" * len(header),
+    ]
     for result in pages:
-        response = result.case.send(client, rng)
-        html_bytes, total = transferred(response)
+        html_bytes, total = transferred(result.case.send(client, rng))
         within = total <= BUDGET_BYTES and result.median_ms <= BUDGET_MEDIAN_MS
         lines.append(
-            f"{result.case.name.removeprefix(PREFIX):<42} {result.median_ms:>9.2f} "
-            f"{result.p95_ms:>8.2f} {result.queries:>7} {html_bytes:>9,} {total:>12,}  "
-            f"{'ok' if within else 'OVER'}"
+            f"{result.case.name.removeprefix(PREFIX):<38} {result.median_ms:>9.2f} "
+            f"{result.p95_ms:>8.2f} {cpu_median_ms(result.case, client, rng, context):>7.2f} "
+            f"{result.queries:>7} {html_bytes:>9,} {total:>12,}  {'ok' if within else 'OVER'}"
         )
     return "\n".join(lines)
+
+
+def cpu_median_ms(case: Case, client, rng, context: dict) -> float:
+    timings = []
+    for _ in range(context["iterations"]):
+        started = time.process_time()
+        case.send(client, rng)
+        timings.append(time.process_time() - started)
+    return statistics.median(timings) * 1000

@@ -36,7 +36,8 @@ def upload(user_client, staff, product):
 
     def post(file):
         return user_client(staff).post(
-            f"/api/v1/products/{product.pk}/images/", {"image": file}, format="multipart"
+            f"/api/v1/products/{product.pk}/images/", {"image": file}, format="multipart",
+            HTTP_ACCEPT_LANGUAGE="en",  # messages are checked in their msgids
         )
 
     return post

@@ -383,8 +383,10 @@ def test_the_admin_retry_runs_a_failed_task_again_from_scratch(admin_client, pho
 
 
 def test_the_admin_retry_does_not_run_a_done_task_again(
-    admin_client, django_capture_on_commit_callbacks
+    admin_client, platform_admin, django_capture_on_commit_callbacks
 ):
+    platform_admin.language = "en"  # the message is checked in its msgid
+    platform_admin.save(update_fields=["language"])
     cooperative, officer = pending_cooperative("ketua@rotan.id")
     with django_capture_on_commit_callbacks(execute=True):
         cooperatives.cooperative_verify(actor=officer, cooperative=cooperative,

@@ -8,6 +8,13 @@ from tests.factories import CooperativeFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _admin_reads_english(admin_user):
+    """The admin's messages are checked in their msgids: the admin chose English."""
+    admin_user.language = "en"
+    admin_user.save(update_fields=["language"])
+
 ADMIN_PAGES = [
     "/admin/market/user/", "/admin/market/region/", "/admin/market/cooperative/",
     "/admin/market/membership/", "/admin/market/dinasofficer/", "/admin/market/ratmeeting/",

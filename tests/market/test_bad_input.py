@@ -25,7 +25,8 @@ def _is_json(response) -> bool:
 
 @pytest.mark.parametrize("depth", [33, 1_000, 100_000])
 def test_deeply_nested_json_is_a_400(api, depth):
-    response = api.post("/api/v1/auth/register/", _nested(depth), content_type="application/json")
+    response = api.post("/api/v1/auth/register/", _nested(depth), content_type="application/json",
+                        HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "nested" in response.json()["detail"]
 

@@ -139,7 +139,9 @@ def test_sales_group_by_region_category_and_day(
 
 def test_sales_group_labels_name_the_region_and_the_category(user_client, world, platform_admin):
     by_region = get(user_client, platform_admin, SALES, group_by="region", **MARCH).json()
-    by_category = get(user_client, platform_admin, SALES, group_by="category", **MARCH).json()
+    by_category = user_client(platform_admin).get(
+        SALES, {"group_by": "category", **MARCH}, HTTP_ACCEPT_LANGUAGE="en"  # label in its msgid
+    ).json()
 
     assert {row["key"]: row["label"] for row in by_region["results"]}[HERE] == (
         district(HERE).name)
@@ -315,7 +317,8 @@ def test_an_officer_asking_for_another_kecamatan_or_a_wider_region_is_refused(
 ):
     for url in (SALES, REGISTRY):
         for region in (THERE, "61.07", "61"):
-            response = get(user_client, officer_here, url, region=region)
+            response = user_client(officer_here).get(url, {"region": region},
+                                                     HTTP_ACCEPT_LANGUAGE="en")
 
             assert response.status_code == 403, (url, region)
             assert response.json()["detail"] == "This region is outside the regions you oversee."

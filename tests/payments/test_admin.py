@@ -33,7 +33,7 @@ def test_admin_lists_the_money_records(admin_client, bank_checkout, path):
 
 
 def test_finance_staff_confirm_transfers_in_the_admin(bank_checkout):
-    finance = finance_staff_create(is_staff=True)
+    finance = finance_staff_create(is_staff=True, language="en")  # messages in their msgids
     finance.user_permissions.add(Permission.objects.get(codename="view_payment"))
     client = Client()
     client.force_login(finance)
@@ -49,7 +49,7 @@ def test_finance_staff_confirm_transfers_in_the_admin(bank_checkout):
 
 
 def test_admin_staff_without_the_finance_permission_confirm_nothing(bank_checkout):
-    clerk = UserFactory(is_staff=True)
+    clerk = UserFactory(is_staff=True, language="en")  # messages in their msgids
     clerk.user_permissions.add(Permission.objects.get(codename="view_payment"))
     client = Client()
     client.force_login(clerk)

@@ -66,7 +66,8 @@ def upload(user_client, buyer, payment):
 
     def post(file):
         return user_client(buyer).post(
-            f"/api/v1/payments/{payment.pk}/proof/", {"image": file}, format="multipart"
+            f"/api/v1/payments/{payment.pk}/proof/", {"image": file}, format="multipart",
+            HTTP_ACCEPT_LANGUAGE="en",  # messages are checked in their msgids
         )
 
     return post
