@@ -327,6 +327,12 @@ def test_a_product_sold_out_everywhere_has_no_add_button(client):
     assert "<strong>Out of stock</strong>" in page
 
 
+def test_a_sold_out_variant_reads_stok_habis_in_bahasa_indonesia(client, settings):
+    settings.LANGUAGE_CODE = "id"
+    product = ProductFactory(variants=[{"stock": 0}])
+    assert "Stok habis" in page_of(client.get(f"/products/{product.pk}/"))
+
+
 def test_the_first_photo_is_large_and_the_others_are_lazy_thumbnails_linking_to_large(client):
     product = ProductFactory(name="Tikar Rotan")
     cover = ProductImageFactory(product=product, position=0,
