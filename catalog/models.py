@@ -198,7 +198,7 @@ class Review(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rating}/{RATING_MAX} {self.product_id}"
+        return f"Review {self.pk}: {self.rating}/{RATING_MAX}"
 
     @property
     def author(self) -> str:
