@@ -39,7 +39,7 @@ def _redis_up() -> bool:
 def _missing_services(item) -> list[str]:
     missing = []
     # A browser test's live server thread cannot share the test's in-memory SQLite database.
-    needs_postgres = any(item.get_closest_marker(name) for name in ("postgres", "worker", "browser"))
+    needs_postgres = any(item.get_closest_marker(m) for m in ("postgres", "worker", "browser"))
     needs_redis = item.get_closest_marker("redis") or item.get_closest_marker("worker")
     if needs_postgres and connection.vendor != "postgresql":
         missing.append("PostgreSQL (set DATABASE_URL=postgres://...)")

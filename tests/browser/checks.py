@@ -39,8 +39,7 @@ def axe_check(page) -> None:
     )
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, f"axe found on {page.url}:\n" + "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']}; at {', '.join(v['targets'])}"
-        for v in blocking
+        f"- {v['id']} ({v['impact']}): {v['help']}; at {', '.join(v['targets'])}" for v in blocking
     )
 
 
@@ -50,7 +49,7 @@ def assert_nothing_overflows(page) -> None:
         const width = document.documentElement.clientWidth;
         // Inside a box that scrolls or clips sideways, passing the edge is that box's design.
         const clipped = el => {
-            for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+            for (let box = el.parentElement; box !== document.body; box = box.parentElement) {
                 if (getComputedStyle(box).overflowX !== "visible") return true;
             }
             return false;
@@ -71,11 +70,13 @@ def assert_nothing_overflows(page) -> None:
                 `${name(el)} (right edge at ${Math.round(el.getBoundingClientRect().right)} px)`),
         };
     }""")
-    assert layout["scrollWidth"] <= layout["width"] and not layout["past"], (
+    where = (
         f"{page.url} is {layout['scrollWidth']} px wide in a {layout['width']} px viewport"
         f" (window.innerWidth {layout['innerWidth']}); past its right edge: "
         + (", ".join(layout["past"]) or "nothing visible (a clipped or scrolled box?)")
     )
+    assert layout["scrollWidth"] <= layout["width"], where
+    assert not layout["past"], where
 
 
 def screenshot(page, name: str) -> Path:

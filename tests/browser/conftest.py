@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from tests.conftest import CHROMIUM
@@ -83,9 +84,15 @@ def playwright():
     # (factories, the test database's setup and flush) for a call from async code and raises
     # SynchronousOnlyOperation. No Django code runs inside the loop, which only talks to the
     # browser, so the check is switched off exactly while Playwright is started.
+    # And with a loop running, `connections` looks its database connections up in another
+    # store: new ones, without the test database's serialized rows, so every serialized
+    # rollback after the first would restore nothing. The thread keeps the connections it had.
+    wrappers = {alias: connections[alias] for alias in connections}
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         manager = sync_playwright().start()
+        for alias, wrapper in wrappers.items():
+            connections[alias] = wrapper
         yield manager
         manager.stop()
 
@@ -142,9 +149,11 @@ def log_in(live_server):
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        page.context.add_cookies([
-            {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url},
-        ])
+        page.context.add_cookies(
+            [
+                {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url},
+            ]
+        )
 
     return log_in_
 
@@ -161,6 +170,7 @@ def pytest_runtest_call(item):
         raise
     errors = item.stash.get(browser_errors_key, None)
     if errors and errors.unexpected():
-        pytest.fail("the browser reported errors:\n" + "\n".join(errors.unexpected()),
-                    pytrace=False)
+        pytest.fail(
+            "the browser reported errors:\n" + "\n".join(errors.unexpected()), pytrace=False
+        )
     return result

@@ -3,6 +3,7 @@
 import struct
 
 import pytest
+from django.db import connection
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.checks import SCREENSHOTS, assert_nothing_overflows, axe_check, screenshot
@@ -30,8 +31,7 @@ def test_an_uncaught_exception_is_a_browser_error(page, browser_errors):
     with page.expect_event("pageerror"):
         page.evaluate("() => { setTimeout(() => { throw new Error('keranjang hilang') }) }")
 
-    assert browser_errors.unexpected() == [
-        f"uncaught exception at {page.url}: keranjang hilang"]
+    assert browser_errors.unexpected() == [f"uncaught exception at {page.url}: keranjang hilang"]
     browser_errors.ignore("keranjang hilang")
 
 
@@ -48,7 +48,8 @@ def test_axe_check_names_each_serious_violation_and_where_it_is(page):
         axe_check(page)
 
     assert "- button-name (critical): Buttons must have discernible text; at #nameless" in str(
-        failure.value)
+        failure.value
+    )
 
 
 def test_an_element_past_the_phones_edge_is_named(open_page):
@@ -89,8 +90,16 @@ def test_log_in_gives_the_page_a_session_of_the_user(page, log_in):
 
 
 def test_mail_the_live_server_sends_is_in_the_outbox(page, mailoutbox):
-    response = page.request.post("/api/v1/auth/register/", data={
-        "email": "ani@example.com", "password": "kopi-ledo-2026", "name": "Ani"})
+    response = page.request.post(
+        "/api/v1/auth/register/",
+        data={"email": "ani@example.com", "password": "kopi-ledo-2026", "name": "Ani"},
+    )
 
     assert response.status == 201
     assert [message.to for message in mailoutbox] == [["ani@example.com"]]
+
+
+def test_with_the_browser_running_the_test_database_can_still_be_restored(page):
+    # The rows the migrations ship (regions, categories) come back after each test from
+    # this copy; without it the next tests would find no region at all.
+    assert connection._test_serialized_contents

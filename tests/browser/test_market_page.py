@@ -1,4 +1,4 @@
-"""The market page (`/`) in Chromium: what a buyer sees, on a desktop, a phone, without JavaScript."""
+"""The market page (`/`) in Chromium: on a desktop, on a phone, without JavaScript."""
 
 import re
 

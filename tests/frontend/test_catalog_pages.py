@@ -111,6 +111,12 @@ def test_search_finds_products_by_their_words_and_keeps_them_in_the_header_box(c
     assert '<input type="hidden" name="q" value="kopi">' in page
 
 
+def test_search_words_are_shown_escaped(client):
+    page = page_of(client.get("/search/", {"q": '<script>alert("x")</script>'}))
+    assert "<script>alert" not in page
+    assert "Results for “&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;”" in page
+
+
 def test_search_by_a_top_level_category_includes_its_subcategories(client):
     ProductFactory(name="Kopi Ledo", category=category("kopi-teh"))
     ProductFactory(name="Lada Seluas", category=category("lada"))
