@@ -130,7 +130,7 @@ def search(request):
     page, numbers = paginate(request, products)
     context = {"page": page, "page_numbers": numbers, "q": q, "form": form}
     if is_htmx(request):
-        response = render(request, "frontend/catalog_search_update.html", context)
+        response = render(request, "frontend/includes/catalog_search_update.html", context)
     else:
         response = render(request, "frontend/search.html", {
             **context, "category_tree": _category_tree(categories),
