@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from market.images import THUMBNAIL_SIZES
 
@@ -37,5 +38,5 @@ def product_image(image, *, alt: str, sizes: str = "(min-width: 40rem) 13rem, 50
         alt,
         THUMBNAIL_SIZES[size],
         THUMBNAIL_SIZES[size],
-        format_html(' loading="lazy" decoding="async"') if lazy else "",
+        mark_safe(' loading="lazy" decoding="async"') if lazy else "",
     )
