@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,12 +35,17 @@ class ApiErrorsAsJsonMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not _is_api(request):
-            return self.get_response(request)
         with _language_of_request(request):
             too_big = self._too_big(request)
         if too_big:
-            return too_big
+            status, detail = too_big
+            if _is_api(request):
+                return JsonResponse({"detail": detail}, status=status)
+            # Pages keep the same bound (a proof upload is refused before it is written
+            # to disk), in plain text.
+            return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
+        if not _is_api(request):
+            return self.get_response(request)
         response = self.get_response(request)
         if response.status_code >= 400 and not _is_json(response):
             response = JsonResponse(
@@ -56,18 +61,16 @@ class ApiErrorsAsJsonMiddleware:
         return None
 
     @staticmethod
-    def _too_big(request) -> JsonResponse | None:
+    def _too_big(request) -> tuple[int, str] | None:
+        """(status, message) when the declared body is over the bound, read from Content-Length."""
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return JsonResponse({"detail": _("Content-Length must be a number.")}, status=400)
+            return 400, _("Content-Length must be a number.")
         multipart = request.content_type == "multipart/form-data"
         limit = settings.UPLOAD_MAX_BODY_BYTES if multipart else settings.API_MAX_BODY_BYTES
         if length > limit:
-            return JsonResponse(
-                {"detail": _("The body is larger than %(limit)d bytes.") % {"limit": limit}},
-                status=413,
-            )
+            return 413, _("The body is larger than %(limit)d bytes.") % {"limit": limit}
         return None
 
 

@@ -409,12 +409,15 @@ AXES_USERNAME_FORM_FIELD = "username"  # what the admin form and token_issue pas
 AXES_USERNAME_CALLABLE = "market.throttles.login_username"
 
 # Content-Security-Policy (django-csp): nothing from another origin, but Stripe's when on.
-_STRIPE_JS = ["https://js.stripe.com"] if STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET else []
+# (The rule of payments.providers.stripe.is_configured; settings cannot import it.)
+_STRIPE_ON = bool(STRIPE_SECRET_KEY.strip() and STRIPE_WEBHOOK_SECRET.strip())
+_STRIPE_JS = ["https://js.stripe.com"] if _STRIPE_ON else []
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'", *_STRIPE_JS],
-        "frame-src": ["'self'", *_STRIPE_JS],
+        # hooks.stripe.com: the 3-D Secure challenge frame.
+        "frame-src": ["'self'", *_STRIPE_JS, *(["https://hooks.stripe.com"] if _STRIPE_ON else [])],
         "connect-src": ["'self'", *(["https://api.stripe.com"] if _STRIPE_JS else [])],
         "img-src": ["'self'", "data:"],
         "style-src": ["'self'"],

@@ -85,6 +85,14 @@ def last_shipping_address_of(*, user: User) -> dict | None:
     )
 
 
+def order_numbers_bought_by(*, user: User, numbers: list[str]) -> set[str]:
+    """Which of these order numbers the user bought (one query)."""
+    if not numbers:
+        return set()
+    bought = Order.objects.filter(buyer=user, number__in=numbers)
+    return set(bought.values_list("number", flat=True))
+
+
 def cart_for(*, user: User) -> QuerySet[CartItem]:
     return (
         CartItem.objects.filter(user=user)

@@ -23,6 +23,14 @@ def payment_get_for(*, user: User, pk: int) -> Payment:
     return payment
 
 
+def payment_get_for_buyer(*, user: User, pk: int) -> Payment:
+    """The buyer's own payment (the pages' payment page), else 404: even for finance staff."""
+    payment = Payment.objects.filter(pk=pk, buyer=user).first() if user.is_authenticated else None
+    if payment is None:
+        raise NotFound()
+    return payment
+
+
 class BankTransferInstructions(TypedDict):
     bank: str
     account_number: str

@@ -25,6 +25,7 @@ from market.notifications import services as notification_services
 from market.notifications.kinds import CHOOSABLE_CHANNELS
 from market.services import accounts
 from market.throttles import locked_out, page_within_limits
+from orders import selectors as order_selectors
 
 # authenticate() names the backend on the user it returns; a fresh sign-up needs one named.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -288,16 +289,21 @@ def language(request):
 # ---------------------------------------------------------------- notifications
 
 
-def _page_link(link: str) -> str:
-    """Where a notification leads: an order's to its page; any other link as it is."""
-    if match := API_ORDER_LINK.match(link):
-        return reverse("frontend:order", kwargs={"number": match["number"]})
-    return link
+def _with_page_links(user, notifications: list[Notification]) -> list[Notification]:
+    """Set `page_link`: the buyer's order page for an order they bought, else nothing.
 
-
-def _with_page_link(notification: Notification) -> Notification:
-    notification.page_link = _page_link(notification.link)
-    return notification
+    Other links (a cooperative, invitations, a staff member's order) are API paths
+    until the back office has pages; the list offers "mark as read" only for those.
+    """
+    numbers = [match["number"] for n in notifications if (match := API_ORDER_LINK.match(n.link))]
+    bought = order_selectors.order_numbers_bought_by(user=user, numbers=numbers)
+    for notification in notifications:
+        match = API_ORDER_LINK.match(notification.link)
+        notification.page_link = (
+            reverse("frontend:order", kwargs={"number": match["number"]})
+            if match and match["number"] in bought else ""
+        )
+    return notifications
 
 
 @login_required
@@ -313,7 +319,7 @@ def _notifications_page(request) -> HttpResponse:
         request, notification_services.notification_list_for(user=request.user),
         per_page=NOTIFICATIONS_PER_PAGE,
     )
-    page.object_list = [_with_page_link(notification) for notification in page.object_list]
+    page.object_list = _with_page_links(request.user, list(page.object_list))
     return render(request, "frontend/account/notifications.html",
                   {"page": page, "page_numbers": page_numbers})
 
@@ -335,12 +341,12 @@ def _notifications_mark(request) -> HttpResponse:
                                                                 notification_pk=int(pk))
     except NotFound as error:
         raise Http404 from error
-    link = _page_link(notification.link)
-    if "open" in request.POST and link and _safe(request, link):
-        return redirect(link)
+    _with_page_links(request.user, [notification])
+    if "open" in request.POST and notification.page_link:
+        return redirect(notification.page_link)
     if is_htmx(request):
         return render(request, "frontend/account/_notification.html",
-                      {"notification": _with_page_link(notification),
+                      {"notification": notification,
                        "next": _next_url(request, default="frontend:notifications")})
     return redirect(_next_url(request, default="frontend:notifications"))
 

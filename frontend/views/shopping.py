@@ -32,11 +32,11 @@ from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.methods import PaymentMethod
 from payments.models import Payment
-from payments.providers import card_payments_offered, methods_available
+from payments.providers import methods_offered_in_pages
 
 SHIPPING_SESSION_KEY = "shipping_options"
 SHIPPING_FIELD_PREFIX = "shipping-"
-# The order the checkout offers them in; methods_available() says which are on.
+# The order the checkout offers them in; methods_offered_in_pages() says which are on.
 METHOD_ORDER = [PaymentMethod.BANK_TRANSFER, PaymentMethod.COD, PaymentMethod.STRIPE]
 
 
@@ -216,7 +216,7 @@ class CheckoutForm(AddressForm):
 
 
 def _payment_methods() -> list[tuple[str, str]]:
-    offered = methods_available()
+    offered = methods_offered_in_pages()
     return [(method.value, method.label) for method in METHOD_ORDER if method in offered]
 
 
@@ -316,9 +316,9 @@ def checkout(request):
 
 def _card_payment(payment) -> dict | None:
     """What Stripe Elements needs on the page, when card payments are on and this one is due."""
-    if not (payment.method == PaymentMethod.STRIPE and card_payments_offered()
-            and settings.STRIPE_PUBLISHABLE_KEY and payment.client_secret
-            and payment.status == Payment.Status.PENDING):
+    if not (payment.method == PaymentMethod.STRIPE
+            and PaymentMethod.STRIPE in methods_offered_in_pages()
+            and payment.client_secret and payment.status == Payment.Status.PENDING):
         return None
     return {"publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
             "client_secret": payment.client_secret}
@@ -329,7 +329,7 @@ def _card_payment(payment) -> dict | None:
 def payment(request, pk):
     """The checkout's payment: how to pay, the proof of a bank transfer, its status."""
     try:
-        payment = payment_selectors.payment_get_for(user=request.user, pk=pk)
+        payment = payment_selectors.payment_get_for_buyer(user=request.user, pk=pk)
     except NotFound:
         raise Http404 from None
     problems: list[str] = []

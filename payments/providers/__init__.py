@@ -78,8 +78,14 @@ def methods_available() -> list[str]:
 
 
 def card_payments_offered() -> bool:
-    """Card payments are offered: named in PAYMENT_METHODS and Stripe configured.
-
-    Pages show Stripe Elements (with settings.STRIPE_PUBLISHABLE_KEY) only then.
-    """
+    """Card payments are offered: named in PAYMENT_METHODS and Stripe configured."""
     return PaymentMethod.STRIPE in methods_available()
+
+
+def methods_offered_in_pages() -> list[str]:
+    """The methods the pages offer: a card also needs the publishable key for Stripe Elements
+    (an API client brings its own)."""
+    methods = methods_available()
+    if not settings.STRIPE_PUBLISHABLE_KEY.strip():
+        methods = [method for method in methods if method != PaymentMethod.STRIPE]
+    return methods

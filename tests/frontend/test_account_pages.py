@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from market.models import Notification, NotificationPreference, User
 from market.tokens import email_verification_token
-from tests.factories import NotificationFactory, UserFactory
+from tests.factories import NotificationFactory, UserFactory, order_placed
 
 pytestmark = pytest.mark.django_db
 
@@ -528,23 +528,34 @@ def test_marking_one_read_with_htmx_answers_the_item_alone():
 
 
 def test_opening_an_order_notification_marks_it_read_and_opens_the_order_page():
-    user = UserFactory()
-    notification = NotificationFactory(recipient=user, link="/api/v1/orders/PK-2026-0001/")
-    browser = _logged_in(user)
+    order = order_placed()
+    notification = NotificationFactory(recipient=order.buyer,
+                                       link=f"/api/v1/orders/{order.number}/")
+    browser = _logged_in(order.buyer)
     assert 'name="open"' in _text(browser.get("/account/notifications/"))
     response = browser.post("/account/notifications/",
                             {"notification": notification.pk, "open": "1"})
     notification.refresh_from_db()
-    assert response["Location"] == "/orders/PK-2026-0001/"
+    assert response["Location"] == f"/orders/{order.number}/"
     assert notification.read_at is not None
 
 
-def test_another_link_is_followed_as_it_is():
+@pytest.mark.parametrize(
+    "link", ["/api/v1/me/invitations/", "/api/v1/cooperatives/tani/", "staff-order"]
+)
+def test_a_link_without_a_page_of_the_buyers_is_not_offered_but_marks_read(link):
+    """A staff member's order notification has no buyer page; API paths are never opened."""
     user = UserFactory()
-    notification = NotificationFactory(recipient=user, link="/api/v1/me/invitations/")
-    response = _logged_in(user).post("/account/notifications/",
-                                     {"notification": notification.pk, "open": "1"})
-    assert response["Location"] == "/api/v1/me/invitations/"
+    if link == "staff-order":
+        link = f"/api/v1/orders/{order_placed().number}/"
+    notification = NotificationFactory(recipient=user, link=link)
+    browser = _logged_in(user)
+    assert 'name="open"' not in _text(browser.get("/account/notifications/"))
+    response = browser.post("/account/notifications/",
+                            {"notification": notification.pk, "open": "1"})
+    notification.refresh_from_db()
+    assert response["Location"] == "/account/notifications/"
+    assert notification.read_at is not None
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
@@ -595,7 +606,7 @@ def test_the_notifications_page_runs_a_fixed_number_of_queries(django_assert_max
             assert browser.get("/account/notifications/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         browser.get("/account/notifications/")
 
 

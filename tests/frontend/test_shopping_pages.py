@@ -19,6 +19,7 @@ from tests.factories import (
     VariantFactory,
     checkout_placed,
 )
+from tests.payments.conftest import finance_staff_create
 from tests.payments.test_proof_files import pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -312,6 +313,15 @@ def test_card_payment_is_offered_only_when_stripe_is_configured(shopper, buyer, 
     assert 'value="stripe"' in page(shopper.get("/checkout/"))
 
 
+def test_without_the_publishable_key_the_pages_offer_no_card(shopper, buyer, settings):
+    """The API may take cards (its client has its own key); a page could not show the form."""
+    in_cart(buyer, VariantFactory())
+    for name, value in STRIPE_ON.items():
+        setattr(settings, name, value)
+    settings.STRIPE_PUBLISHABLE_KEY = " "
+    assert 'value="stripe"' not in page(shopper.get("/checkout/"))
+
+
 def test_the_empty_cart_has_no_checkout_form(shopper):
     html = page(shopper.get("/checkout/"))
     assert 'id="checkout-form"' not in html
@@ -442,6 +452,25 @@ def test_another_buyers_payment_is_not_found(shopper):
     payment = checkout_placed(UserFactory(), [(VariantFactory(), 1)]).payment
     assert shopper.get(f"/payments/{payment.pk}/").status_code == 404
     assert shopper.post(f"/payments/{payment.pk}/", {"image": image_upload()}).status_code == 404
+    payment.refresh_from_db()
+    assert not payment.proof
+
+
+@pytest.mark.parametrize("who", ["finance", "admin"])
+def test_the_payment_page_is_the_buyers_alone(client, who):
+    """Finance staff confirm transfers in the admin; the buyer's page is not theirs."""
+    payment = checkout_placed(UserFactory(), [(VariantFactory(), 1)]).payment
+    client.force_login(finance_staff_create() if who == "finance" else UserFactory(
+        is_staff=True, is_superuser=True))
+    assert client.get(f"/payments/{payment.pk}/").status_code == 404
+
+
+def test_a_page_body_over_the_bound_is_refused_before_it_is_read(shopper, buyer, settings):
+    settings.UPLOAD_MAX_BODY_BYTES = 100
+    payment = checkout_placed(buyer, [(VariantFactory(), 1)]).payment
+    response = shopper.post(f"/payments/{payment.pk}/", {"image": pdf_upload()})
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/plain")
     payment.refresh_from_db()
     assert not payment.proof
 
