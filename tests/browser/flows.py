@@ -99,11 +99,6 @@ def proof_png(folder: Path) -> Path:
     return path
 
 
-def rupiah(amount: int) -> str:
-    """An amount as the pages show it: Rp150.000."""
-    return f"Rp{amount:,}".replace(",", ".")
-
-
 # ---------------------------------------------------------------- the account
 
 

@@ -166,8 +166,8 @@ def test_a_new_buyer_pays_two_cooperatives_by_transfer_and_reviews_what_arrived(
     expect(reviews.get_by_text("Anyamannya rapi dan kuat, sesuai foto.")).to_be_visible()
     expect(reviews.get_by_text("Maria", exact=True)).to_be_visible()  # first name only
     expect(reviews.get_by_text("5 dari 5 bintang")).to_be_attached()
-    expect(page.get_by_role("link", name=re.compile(r"Rating 5,0 dari 5 \(1 ulasan\)"))) \
-        .to_be_visible()
+    rating = page.get_by_role("link", name=re.compile(r"Rating 5,0 dari 5 \(1 ulasan\)"))
+    expect(rating).to_be_visible()  # at the top, linking to the reviews
     checked(page, "buyer-12-product-reviewed")
 
 
