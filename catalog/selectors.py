@@ -1,7 +1,5 @@
 """Read queries of the catalog; every view and page starts from these."""
 
-from collections.abc import Iterable
-
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext as _
@@ -110,6 +108,7 @@ def product_get_for(*, user: User, pk: int) -> Product:
     """A product with its variants and images, if the user may see it; else 404."""
     product = (
         _with_card_data(products_visible_to(user))
+        .select_related("cooperative__region")
         .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("price", "pk")))
         .filter(pk=pk)
         .first()
@@ -162,12 +161,4 @@ def reviewable_line_ids(*, user: User, order: Order) -> set[int]:
             variant__isnull=False,  # a deleted variant leaves no product to review
             review__isnull=True,
         ).values_list("pk", flat=True)
-    )
-
-
-def reviewed_line_ids(*, line_ids: Iterable[int]) -> set[int]:
-    """Those of `line_ids` that have their review."""
-    return set(
-        Review.objects.filter(order_line_id__in=list(line_ids))
-        .values_list("order_line_id", flat=True)
     )

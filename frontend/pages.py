@@ -1,8 +1,15 @@
-"""What every page view shares: domain errors as form errors, page numbers, htmx."""
+"""What every page view shares: domain errors as form errors, page numbers, htmx, log-in."""
+
+from functools import wraps
+from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required as django_login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from market.errors import DomainError
 
@@ -37,11 +44,15 @@ def error_fields(error: DomainError) -> dict[str, list[str]]:
     }
 
 
+def error_messages(error: DomainError) -> list[str]:
+    """A service's refusal as a list of messages, whatever field each is about."""
+    return [text for texts in error_fields(error).values() for text in texts]
+
+
 def flash_error(request: HttpRequest, error: DomainError) -> None:
     """Show a refusal at the top of the next page (after a redirect)."""
-    for texts in error_fields(error).values():
-        for text in texts:
-            messages.error(request, text)
+    for text in error_messages(error):
+        messages.error(request, text)
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -51,3 +62,50 @@ def is_htmx(request: HttpRequest) -> bool:
     """
     return (request.headers.get("HX-Request") == "true"
             and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+def _on_this_site(request: HttpRequest, url: str) -> bool:
+    return url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The `next` sent (form, else query) if it is an address on this site, else `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if _on_this_site(request, target) else fallback
+
+
+def htmx_login_redirect(back: str) -> HttpResponse:
+    """Send htmx's browser to the log-in page (a whole page), and after it to `back`.
+
+    htmx would follow a redirect itself and swap the log-in page into a fragment.
+    """
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = redirect_to_login(back).url
+    return response
+
+
+def _page_shown(request: HttpRequest) -> str:
+    """The page htmx called from (HX-Current-URL), if on this site; else the home page."""
+    shown = request.headers.get("HX-Current-URL", "")
+    if not (shown and _on_this_site(request, shown)):
+        return resolve_url("frontend:home")
+    parts = urlsplit(shown)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def login_required(view):
+    """Django's login_required; htmx is sent to log in and back to the page it was on.
+
+    Not to the address htmx called, which often takes only a POST.
+    """
+    plain = django_login_required(view)
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs):
+        if is_htmx(request) and not request.user.is_authenticated:
+            return htmx_login_redirect(_page_shown(request))
+        return plain(request, *args, **kwargs)
+
+    return checked

@@ -40,6 +40,11 @@ def can_cancel_now(user: User, order: Order) -> bool:
     return order.status in cancellable_statuses_for(user, order)
 
 
+def can_pay_now(order: Order) -> bool:
+    """The order waits to be paid online (cash on delivery is paid at the door instead)."""
+    return order.status == Order.Status.PENDING_PAYMENT and not order.is_cash_on_delivery
+
+
 def buyer_contact_visible(user: User, orders: Iterable[Order]) -> set[int]:
     """The orders (primary keys) whose buyer the user may see: name, address, phone.
 

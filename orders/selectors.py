@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from events.models import Event
 from market.errors import NotFound
-from market.models import Cooperative, User
+from market.models import Cooperative, Membership, User
 from market.policies import is_platform_admin, officer_scope_q
 from orders.models import CartItem, Checkout, Order, OrderLine, ShippingOption
 
@@ -17,6 +18,7 @@ TIMELINE_KINDS = [
     Kind.ORDER_DELIVERED, Kind.ORDER_COMPLETED, Kind.ORDER_CANCELLED,
     Kind.REFUND_REQUESTED, Kind.REFUND_SUCCEEDED, Kind.REFUND_FAILED,
 ]
+PLATFORM_NAME = "Pasar Koperasi"  # a name, the same in every language
 
 
 def orders_visible_to(user: User) -> QuerySet[Order]:
@@ -67,6 +69,30 @@ def order_get_for_buyer(*, user: User, number: str) -> Order:
     if order is None:
         raise NotFound()
     return order
+
+
+def order_timeline_for_buyer(*, order: Order) -> list[tuple[Event, str]]:
+    """The order's events (as order_get_for_buyer fetched them), each with who made it.
+
+    In the buyer's words: you, the cooperative (its staff), Pasar Koperasi (anyone
+    else acting on an order: finance staff, the platform admin) or the system.
+    At most one query, whatever the number of events.
+    """
+    events = list(order.events.all())
+    others = {event.actor_id for event in events} - {None, order.buyer_id}
+    staff = set(
+        Membership.objects.filter(cooperative_id=order.cooperative_id, user_id__in=others)
+        .values_list("user_id", flat=True)
+    ) if others else set()
+
+    def by_whom(actor_id: int | None) -> str:
+        if actor_id is None:
+            return _("the system")
+        if actor_id == order.buyer_id:
+            return _("you")
+        return _("the cooperative") if actor_id in staff else PLATFORM_NAME
+
+    return [(event, by_whom(event.actor_id)) for event in events]
 
 
 def order_line_get_for_buyer(*, user: User, pk: int) -> OrderLine:

@@ -108,7 +108,7 @@ def payment_confirm_transfer(
     payment = settlement.lock_payment(payment.pk)
     if payment.method != PaymentMethod.BANK_TRANSFER:
         raise Conflict(_("Only bank transfers are confirmed by hand."))
-    if payment.status not in (Status.PENDING, Status.FAILED):
+    if not payment.awaits_bank_transfer:
         raise Conflict(_("This payment is %s.") % payment.get_status_display())
     payment.confirmed_by = actor
     payment.save(update_fields=["confirmed_by"])

@@ -20,7 +20,7 @@ from catalog.services.products import (
     variant_update,
     variant_values_problems,
 )
-from catalog.services.reviews import review_create, review_values_problems
+from catalog.services.reviews import review_create
 
 __all__ = [
     "PRODUCT_FIELDS",
@@ -37,7 +37,6 @@ __all__ = [
     "product_update",
     "product_variants_lock",
     "review_create",
-    "review_values_problems",
     "skus_taken",
     "variant_add",
     "variant_remove",

@@ -15,7 +15,7 @@ from market.models import User
 from orders.models import OrderLine
 
 
-def review_values_problems(*, rating: int, text: str) -> dict[str, str]:
+def _review_values_problems(*, rating: int, text: str) -> dict[str, str]:
     """What is wrong with a review's rating and text, by field; empty when nothing is."""
     problems = {}
     if isinstance(rating, bool) or not isinstance(rating, int) or not (
@@ -36,7 +36,7 @@ def review_create(
 ) -> Review:
     """A buyer rates the product of a delivered order line, once per line."""
     text = text.strip()
-    problems = review_values_problems(rating=rating, text=text)
+    problems = _review_values_problems(rating=rating, text=text)
     if problems:
         raise InvalidInput(fields=problems)
     line = (

@@ -5,20 +5,25 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib import auth, messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from frontend.pages import error_fields, is_htmx, paginate
+from frontend.pages import (
+    error_fields,
+    error_messages,
+    is_htmx,
+    login_required,
+    paginate,
+    safe_next,
+)
 from market.errors import DomainError, NotFound
 from market.models import Notification, NotificationDelivery
 from market.notifications import services as notification_services
@@ -73,23 +78,6 @@ class LanguageForm(forms.Form):
 # ---------------------------------------------------------------- helpers
 
 
-def _safe(request: HttpRequest, url: str) -> bool:
-    return url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-
-
-def _given_next(request: HttpRequest) -> str:
-    """The `next` sent, when it is an address of this site (else '')."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if _safe(request, target) else ""
-
-
-def _next_url(request: HttpRequest, default: str = "") -> str:
-    """Where to go after: the `next` sent, else `default` (else LOGIN_REDIRECT_URL)."""
-    return _given_next(request) or resolve_url(default or settings.LOGIN_REDIRECT_URL)
-
-
 def _refused(form: forms.Form, error: DomainError) -> None:
     """A service's refusal as the form's errors, next to the fields it names."""
     for name, texts in error_fields(error).items():
@@ -101,7 +89,7 @@ def _form_page(request: HttpRequest, template: str, form: forms.Form, status: in
     """The form's page; with errors, a 400 (or the `status` given)."""
     if status is None:
         status = 400 if form.is_bound and form.errors else 200
-    context = {"form": form, "next": _given_next(request), **context}
+    context = {"form": form, "next": safe_next(request, ""), **context}
     return render(request, template, context, status=status)
 
 
@@ -134,7 +122,7 @@ def register(request):
                     "Welcome! Check your e-mail: follow the link we sent to %(email)s to "
                     "verify your address."
                 ) % {"email": user.email})
-                return redirect(_next_url(request))
+                return redirect(safe_next(request, resolve_url(settings.LOGIN_REDIRECT_URL)))
     return _form_page(request, "frontend/account/register.html", form, status=status,
                       password_help=password_validators_help_texts())
 
@@ -159,7 +147,7 @@ def login(request):
             form.add_error(None, _("Wrong e-mail or password."))
         else:
             auth.login(request, user)  # a new session key; axes clears the failures
-            return redirect(_next_url(request))
+            return redirect(safe_next(request, resolve_url(settings.LOGIN_REDIRECT_URL)))
     return _form_page(request, "frontend/account/login.html", form)
 
 
@@ -186,7 +174,7 @@ def verify_email(request):
             try:
                 accounts.user_email_verify(token=token)
             except DomainError as error:
-                errors, status = [m for texts in error_fields(error).values() for m in texts], 400
+                errors, status = error_messages(error), 400
             else:
                 messages.success(request, _("Your e-mail address is verified. Thank you!"))
                 return redirect("frontend:account" if request.user.is_authenticated
@@ -208,7 +196,7 @@ def _verification_resend(request):
                          % {"email": request.user.email})
     else:
         messages.info(request, _("Your e-mail address is verified already."))
-    return redirect(_next_url(request, default="frontend:account"))
+    return redirect(safe_next(request, resolve_url("frontend:account")))
 
 
 @never_cache
@@ -274,7 +262,7 @@ def language(request):
         except DomainError as error:
             _refused(form, error)
         else:
-            response = redirect(_next_url(request, default="frontend:home"))
+            response = redirect(safe_next(request, resolve_url("frontend:home")))
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME, chosen, max_age=settings.LANGUAGE_COOKIE_AGE,
                 path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
@@ -332,7 +320,7 @@ def _notifications_mark(request) -> HttpResponse:
         messages.success(request, ngettext(
             "%(count)d notification marked as read.", "%(count)d notifications marked as read.",
             marked) % {"count": marked})
-        return redirect(_next_url(request, default="frontend:notifications"))
+        return redirect(safe_next(request, resolve_url("frontend:notifications")))
     pk = request.POST.get("notification", "")
     if not pk.isascii() or not pk.isdigit() or not 0 < int(pk) < 2**63:
         raise Http404
@@ -347,8 +335,8 @@ def _notifications_mark(request) -> HttpResponse:
     if is_htmx(request):
         return render(request, "frontend/account/_notification.html",
                       {"notification": notification,
-                       "next": _next_url(request, default="frontend:notifications")})
-    return redirect(_next_url(request, default="frontend:notifications"))
+                       "next": safe_next(request, resolve_url("frontend:notifications"))})
+    return redirect(safe_next(request, resolve_url("frontend:notifications")))
 
 
 @login_required
@@ -361,7 +349,7 @@ def notification_preferences(request):
         try:
             notification_services.preferences_update(user=request.user, changes=changes)
         except DomainError as error:
-            errors, status = [m for texts in error_fields(error).values() for m in texts], 400
+            errors, status = error_messages(error), 400
         else:
             messages.success(request, _("Your notification choices are saved."))
             return redirect("frontend:notification-preferences")

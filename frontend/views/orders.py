@@ -7,7 +7,6 @@ shows them.
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,11 +16,11 @@ from django.views.decorators.http import require_POST
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.models import RATING_MAX, RATING_MIN, REVIEW_TEXT_MAX_LENGTH
-from frontend.pages import error_fields, flash_error, paginate
+from frontend.pages import error_fields, flash_error, login_required, paginate
 from market.errors import DomainError, NotFound
 from orders import selectors
 from orders.models import Order
-from orders.policies import can_cancel_now, can_confirm_receipt
+from orders.policies import can_cancel_now, can_confirm_receipt, can_pay_now
 from orders.services import lifecycle
 
 PAGE_SIZE = 20
@@ -42,19 +41,21 @@ def _buyer_order(request, number: str) -> Order:
 
 
 def _order_page(request, order: Order, *, review_errors=None, review_line=None,
-                cancel_errors=None, status=200):
+                review_sent=None, cancel_errors=None, status=200):
+    """The order; after a refused review, `review_sent` is what was typed, to show again."""
     payment = order.checkout.payment
     return render(request, "frontend/order.html", {
         "order": order,
         "payment": payment,
-        "awaits_payment": (order.status == Order.Status.PENDING_PAYMENT
-                           and not order.is_cash_on_delivery),
+        "timeline": selectors.order_timeline_for_buyer(order=order),
+        "awaits_payment": can_pay_now(order),
         "may_confirm_receipt": can_confirm_receipt(request.user, order),
         "may_cancel": can_cancel_now(request.user, order),
         "reviewable": catalog_selectors.reviewable_line_ids(user=request.user, order=order),
         "ratings": range(RATING_MAX, RATING_MIN - 1, -1),
         "review_text_max": REVIEW_TEXT_MAX_LENGTH,
         "review_errors": review_errors or {}, "review_line": review_line,
+        "review_sent": review_sent or {},
         "review_problems": [text for name, texts in (review_errors or {}).items()
                             if name not in ReviewForm.base_fields for text in texts],
         "cancel_errors": cancel_errors or {},
@@ -125,6 +126,8 @@ def review(request, line_pk):
             errors = error_fields(error)
     if errors:
         order = _buyer_order(request, line.order.number)
-        return _order_page(request, order, review_errors=errors, review_line=line.pk, status=400)
+        sent = {"rating": form.cleaned_data.get("rating"), "text": form.data.get("text", "")}
+        return _order_page(request, order, review_errors=errors, review_line=line.pk,
+                           review_sent=sent, status=400)
     messages.success(request, _("Thank you for your review."))
     return redirect("frontend:order", number=line.order.number)

@@ -10,19 +10,25 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.errors import InsufficientStock, NotAvailable
 from catalog.models import MAX_STOCK
-from frontend.pages import error_fields, flash_error, is_htmx
+from frontend.pages import (
+    error_fields,
+    error_messages,
+    flash_error,
+    htmx_login_redirect,
+    is_htmx,
+    login_required,
+    safe_next,
+)
 from market.errors import DomainError, InvalidInput, NotFound
 from orders import selectors as order_selectors
 from orders.errors import IdempotencyKeyReused
@@ -38,10 +44,6 @@ SHIPPING_SESSION_KEY = "shipping_options"
 SHIPPING_FIELD_PREFIX = "shipping-"
 # The order the checkout offers them in; methods_offered_in_pages() says which are on.
 METHOD_ORDER = [PaymentMethod.BANK_TRANSFER, PaymentMethod.COD, PaymentMethod.STRIPE]
-
-
-def _messages_of(error: DomainError) -> list[str]:
-    return [text for texts in error_fields(error).values() for text in texts]
 
 
 def _shipping_choices(request) -> dict[str, int]:
@@ -112,25 +114,14 @@ class CartAddForm(forms.Form):
     )
 
 
-def _safe_next(request, fallback: str) -> str:
-    """`next` from the form if it is a path on this site, else the fallback."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 @require_POST
 def cart_add(request):
     """Put a variant in the cart from a product page (htmx: a note and the new count)."""
-    back = _safe_next(request, reverse("frontend:cart"))
+    back = safe_next(request, reverse("frontend:cart"))
     if not request.user.is_authenticated:
+        # Not @login_required: without htmx it would come back to this POST-only address.
         if is_htmx(request):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = redirect_to_login(back).url
-            return response
+            return htmx_login_redirect(back)
         return redirect_to_login(back)
     form = CartAddForm(request.POST)
     problems: list[str] = []
@@ -143,7 +134,7 @@ def cart_add(request):
                 quantity=form.cleaned_data["quantity"],
             )
         except DomainError as error:
-            problems = _messages_of(error)
+            problems = error_messages(error)
     if is_htmx(request):
         return render(request, "frontend/includes/shopping_cart_added.html",
                       {"problems": problems, "count_oob": not problems})
@@ -180,7 +171,7 @@ def cart_item(request, pk):
         raise Http404 from None
     except DomainError as error:
         if is_htmx(request):
-            return _cart_fragment(request, _messages_of(error), problem_item=pk)
+            return _cart_fragment(request, error_messages(error), problem_item=pk)
         flash_error(request, error)
         return redirect("frontend:cart")
     if is_htmx(request):
@@ -324,6 +315,13 @@ def _card_payment(payment) -> dict | None:
             "client_secret": payment.client_secret}
 
 
+def _still_to_pay(payment) -> dict[str, bool]:
+    """What the page asks of the buyer besides a transfer: nothing once paid or cancelled."""
+    due = payment.status == Payment.Status.PENDING
+    return {"cash_due": due and payment.method == PaymentMethod.COD,
+            "card_due": due and payment.method == PaymentMethod.STRIPE}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def payment(request, pk):
@@ -342,7 +340,7 @@ def payment(request, pk):
                 actor=request.user, payment=payment, upload=upload
             )
         except InvalidInput as error:
-            problems = _messages_of(error)
+            problems = error_messages(error)
         except DomainError as error:
             flash_error(request, error)
             return redirect("frontend:payment", pk=pk)
@@ -355,6 +353,5 @@ def payment(request, pk):
     return render(request, "frontend/payment.html", {
         "payment": payment, "orders": orders, "problems": problems,
         "instructions": payment_selectors.bank_transfer_instructions(payment),
-        "card": _card_payment(payment), "is_card": payment.method == PaymentMethod.STRIPE,
-        "is_cash_on_delivery": payment.method == PaymentMethod.COD,
+        "card": _card_payment(payment), **_still_to_pay(payment),
     }, status=400 if problems else 200)

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from catalog.errors import AlreadyReviewed, NotDelivered, ProductGone
 from catalog.models import REVIEW_TEXT_MAX_LENGTH, Product, Review
-from catalog.selectors import product_reviews, reviewable_line_ids, reviewed_line_ids
+from catalog.selectors import product_reviews, reviewable_line_ids
 from catalog.services import review_create, variant_remove
 from market.errors import InvalidInput, NotFound
 from orders.models import Order
@@ -278,16 +278,6 @@ def test_no_line_of_an_order_under_way_is_reviewable(buyer, product):
     order = order_placed(buyer=buyer, variant=product.variants.get(), status=Status.SHIPPED)
 
     assert reviewable_line_ids(user=buyer, order=order) == set()
-
-
-def test_the_reviewed_lines_among_some_lines(buyer, product, django_assert_num_queries):
-    reviewed, open_line = delivered_line(buyer, product), delivered_line(buyer, product)
-    review_create(buyer=buyer, order_line_pk=reviewed.pk, rating=4)
-
-    with django_assert_num_queries(1):
-        found = reviewed_line_ids(line_ids=[reviewed.pk, open_line.pk])
-
-    assert found == {reviewed.pk}
 
 
 # ---------------------------------------------------------------- the API

@@ -1,11 +1,15 @@
 """The buyer's order pages: the list, one order with its timeline, receipt, cancel, reviews."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from catalog.models import Review
 from orders.models import Order
+from orders.services import lifecycle
 from tests.factories import (
     DinasOfficerFactory,
     MembershipFactory,
@@ -16,28 +20,12 @@ from tests.factories import (
     order_moved_to,
     order_placed,
 )
+from tests.frontend.conftest import messages_of, page
 
 pytestmark = pytest.mark.django_db
 
 Status = Order.Status
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def shopper(client, buyer):
-    """The buyer, logged in, reading the pages in English."""
-    buyer.language = "en"
-    buyer.save(update_fields=["language"])
-    client.force_login(buyer)
-    return client
-
-
-def page(response) -> str:
-    return response.content.decode()
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in response.wsgi_request._messages]
 
 
 @pytest.mark.parametrize("path", ["/orders/", "/orders/BKY-2611-000001/"])
@@ -137,6 +125,28 @@ def test_the_order_page_shows_lines_totals_payment_shipping_and_timeline(shopper
     assert "Shipped" in html
 
 
+def by_whom(html: str) -> dict[str, str]:
+    """The timeline as {what happened: who did it}."""
+    timeline = html.split('<ol class="timeline">')[1].split("</ol>")[0]
+    return dict(re.findall(r"<strong>(.*?)</strong>.*?</time> · (.*?)</span>", timeline, re.S))
+
+
+def test_the_timeline_tells_the_buyer_the_cooperative_the_platform_and_the_system_apart(
+    shopper, buyer, platform_admin
+):
+    order = order_placed(buyer=buyer, status=Status.PAID)
+    staff = MembershipFactory(cooperative=order.cooperative).user
+    lifecycle.order_accept(order_pk=order.pk, actor=platform_admin)
+    lifecycle.order_ship(order_pk=order.pk, actor=staff, carrier="JNE", tracking_number="J-1")
+
+    html = page(shopper.get(f"/orders/{order.number}/"))
+
+    assert by_whom(html) == {
+        "Order placed": "you", "Order paid": "the system",
+        "Order accepted": "Pasar Koperasi", "Order shipped": "the cooperative",
+    }
+
+
 def test_another_buyers_order_is_not_found(shopper):
     order = order_placed()
     assert shopper.get(f"/orders/{order.number}/").status_code == 404
@@ -167,7 +177,7 @@ def test_the_order_page_runs_the_same_queries_for_1_and_8_lines(
     many = order_moved_to(many, Status.DELIVERED)
     with django_assert_max_num_queries(len(few)) as queries:
         response = shopper.get(f"/orders/{many.number}/")
-    assert len(queries) == len(few) <= 9
+    assert len(queries) == len(few) <= 10  # the timeline asks once who is staff
     assert page(response).count('name="rating"') == 8 * 5
 
 
@@ -178,6 +188,13 @@ def test_an_order_awaiting_payment_links_to_its_payment_page(shopper, buyer):
     assert "Pay now" in html
     assert 'action="/orders/' + order.number + '/cancel/"' in html
     assert "/received/" not in html
+
+
+@pytest.mark.parametrize(("method", "status"), [("cod", Status.PENDING_PAYMENT),
+                                               ("bank_transfer", Status.PAID)])
+def test_an_order_paid_or_paid_at_the_door_offers_no_pay_now(shopper, buyer, method, status):
+    order = order_placed(buyer=buyer, payment_method=method, status=status)
+    assert "Pay now" not in page(shopper.get(f"/orders/{order.number}/"))
 
 
 # ---------------------------------------------------------------- receipt and cancel
@@ -280,6 +297,28 @@ def test_a_bad_review_shows_the_errors_and_stores_nothing(shopper, buyer, form):
     assert response.status_code == 400
     assert 'class="field-error"' in page(response)
     assert not Review.objects.exists()
+
+
+def test_a_refused_review_shows_the_rating_and_the_text_typed(shopper, buyer):
+    line = order_placed(buyer=buyer, status=Status.DELIVERED).lines.get()
+    typed = "Wangi <sekali> " + "x" * 5000
+
+    html = page(shopper.post(f"/reviews/{line.pk}/", {"rating": 4, "text": typed}))
+
+    assert re.findall(r'id="rating-\d+-(\d)"[^>]* checked>', html) == ["4"]
+    assert f">{escape(typed)}</textarea>" in html
+    assert not Review.objects.exists()
+
+
+def test_a_review_refused_by_the_service_keeps_what_was_typed(shopper, buyer):
+    line = order_placed(buyer=buyer, status=Status.DELIVERED).lines.get()
+    shopper.post(f"/reviews/{line.pk}/", {"rating": 4})
+
+    html = page(shopper.post(f"/reviews/{line.pk}/", {"rating": 1, "text": "Lagi"}))
+
+    assert re.findall(r'id="rating-\d+-(\d)"[^>]* checked>', html) == ["1"]
+    assert ">Lagi</textarea>" in html
+    assert Review.objects.get().rating == 4
 
 
 def test_a_line_reviewed_already_is_refused_with_a_message(shopper, buyer):

@@ -7,8 +7,6 @@ import re
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from catalog.services import review_create
 from orders.models import Order
@@ -19,6 +17,7 @@ from tests.factories import (
     category,
     order_placed,
 )
+from tests.frontend.conftest import queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -71,12 +70,6 @@ def transferred(client, url: str) -> tuple[int, dict[str, int]]:
         with open(path, "rb") as asset:
             parts[address] = len(gzip.compress(asset.read(), compresslevel=9))
     return sum(parts.values()), parts
-
-
-def queries_of(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 def assert_within_budget(client, url: str) -> None:

@@ -19,6 +19,7 @@ from tests.factories import (
     VariantFactory,
     checkout_placed,
 )
+from tests.frontend.conftest import messages_of, page
 from tests.payments.conftest import finance_staff_create
 from tests.payments.test_proof_files import pdf_upload
 
@@ -29,29 +30,12 @@ STRIPE_ON = {"STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x
              "STRIPE_PUBLISHABLE_KEY": "pk_test_abc"}
 
 
-@pytest.fixture
-def shopper(client, buyer):
-    """The buyer, logged in, reading the pages in English."""
-    buyer.language = "en"
-    buyer.save(update_fields=["language"])
-    client.force_login(buyer)
-    return client
-
-
 def in_cart(user, variant, quantity=1) -> CartItem:
     return cart_item_add(user=user, variant_pk=variant.pk, quantity=quantity)
 
 
-def page(response) -> str:
-    return response.content.decode()
-
-
 def checkout_form(key="key-1", method="bank_transfer", **changes) -> dict:
     return {**SHIPPING_ADDRESS, "payment_method": method, "idempotency_key": key, **changes}
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in response.wsgi_request._messages]
 
 
 # ---------------------------------------------------------------- the cart
