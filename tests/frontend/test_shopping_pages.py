@@ -18,6 +18,7 @@ from tests.factories import (
     UserFactory,
     VariantFactory,
     checkout_placed,
+    order_moved_to,
 )
 from tests.frontend.conftest import messages_of, page
 from tests.payments.conftest import finance_staff_create
@@ -485,6 +486,16 @@ def test_a_cash_on_delivery_payment_takes_no_proof(shopper, buyer):
     assert not payment.proof
 
 
+def test_a_cash_on_delivery_payment_asks_for_the_cash_until_the_goods_arrive(shopper, buyer):
+    checkout = checkout_placed(buyer, [(VariantFactory(), 1)], payment_method="cod")
+    url = f"/payments/{checkout.payment.pk}/"
+    assert "Pay the courier" in page(shopper.get(url))
+
+    order_moved_to(checkout.orders.get(), Order.Status.DELIVERED)
+
+    assert "Pay the courier" not in page(shopper.get(url))
+
+
 def _card_payment(buyer) -> Payment:
     """A pending card payment, as Stripe's PaymentIntent left it (no Stripe call in tests)."""
     payment = checkout_placed(buyer, [(VariantFactory(), 1)]).payment
@@ -510,6 +521,17 @@ def test_without_stripe_configured_no_stripe_script_is_loaded(shopper, buyer):
     html = page(shopper.get(f"/payments/{payment.pk}/"))
     assert "js.stripe.com" not in html
     assert 'id="card-form"' not in html
+
+
+@pytest.mark.parametrize("status", [Payment.Status.SUCCEEDED, Payment.Status.CANCELLED])
+def test_a_card_payment_no_longer_pending_asks_for_no_card(shopper, buyer, settings, status):
+    for name, value in STRIPE_ON.items():
+        setattr(settings, name, value)
+    payment = _card_payment(buyer)
+    Payment.objects.filter(pk=payment.pk).update(status=status)
+    html = page(shopper.get(f"/payments/{payment.pk}/"))
+    assert 'id="card-form"' not in html
+    assert "Card payment is not available" not in html
 
 
 def test_a_checkout_of_goods_no_longer_sold_names_them_and_places_nothing(shopper, buyer):

@@ -1,0 +1,29 @@
+"""What the page tests share: a logged-in buyer, a page's text, its messages, its queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+@pytest.fixture
+def shopper(client, buyer):
+    """The buyer, logged in, reading the pages in English."""
+    buyer.language = "en"
+    buyer.save(update_fields=["language"])
+    client.force_login(buyer)
+    return client
+
+
+def page(response) -> str:
+    return response.content.decode()
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.wsgi_request._messages]
+
+
+def queries_of(client, url: str, **query) -> int:
+    """How many SQL queries a GET of the page (with `query` as its query string) runs."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, query).status_code == 200
+    return len(captured)
