@@ -1,6 +1,6 @@
 """The pages. Paths are English like the API's; the words on them follow the language."""
 
-from django.urls import path
+from django.urls import include, path
 
 from frontend.views import account, catalog, orders, shopping
 
@@ -36,4 +36,8 @@ urlpatterns = [
     path("account/notifications/", account.notifications, name="notifications"),
     path("account/notifications/preferences/", account.notification_preferences,
          name="notification-preferences"),
+    # The cooperative back office, the dinas dashboard, the finance desk (issue 13)
+    path("office/", include("frontend.urls_office")),
+    path("dinas/", include("frontend.urls_dinas")),
+    path("finance/", include("frontend.urls_finance")),
 ]

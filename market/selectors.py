@@ -39,6 +39,7 @@ from market.models import (
 from market.policies import (
     can_view_private_cooperative,
     has_verified_email,
+    is_cooperative_staff,
     is_finance_staff,
     is_platform_admin,
     officer_scope_q,
@@ -118,6 +119,15 @@ def cooperative_list_last_owned_by(*, user: User) -> QuerySet[Cooperative]:
         .filter(owner_count=1)
         .order_by("name", "pk")
     )
+
+
+def cooperative_get_for_staff(*, user: User, slug: str) -> Cooperative:
+    """The cooperative whose back office the user may open (its staff, any status; the
+    platform admin), with the region; else 404, as if it did not exist."""
+    cooperative = Cooperative.objects.select_related("region").filter(slug=slug).first()
+    if cooperative is None or not is_cooperative_staff(user, cooperative):
+        raise NotFound()
+    return cooperative
 
 
 def cooperative_get_for(*, user: User, slug: str) -> Cooperative:

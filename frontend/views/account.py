@@ -28,6 +28,8 @@ from market.errors import DomainError, NotFound
 from market.models import Notification, NotificationDelivery
 from market.notifications import services as notification_services
 from market.notifications.kinds import CHOOSABLE_CHANNELS
+from market.policies import can_monitor, is_finance_staff
+from market.selectors import user_cooperatives
 from market.services import accounts
 from market.throttles import locked_out, page_within_limits
 from orders import selectors as order_selectors
@@ -248,6 +250,10 @@ def account(request):
     """Who is logged in, the address's state, the language, and the way out."""
     return render(request, "frontend/account/account.html", {
         "language_form": LanguageForm(initial={"language": request.user.language}),
+        # The desks this person works at: a cooperative's back office, the dinas, finance.
+        "cooperatives": user_cooperatives(user=request.user),
+        "is_officer": can_monitor(request.user),
+        "is_finance": is_finance_staff(request.user),
     })
 
 
