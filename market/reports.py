@@ -75,7 +75,7 @@ def monthly_report(*, region: Region, month: Period) -> MonthlyReport:
     }
     before = selectors.region_sales(region_code=region.code, period=previous, group_by="region")
     by_cooperative = _rows_by_key(sales["cooperative"])
-    counts = _counts(registry)
+    counts = registry_counts(registry)
 
     workbook = workbook_new()
     _summary_sheet(workbook.create_sheet("Ringkasan"), region=region, month=month,
@@ -104,7 +104,9 @@ def _rows_by_key(figures: dict) -> dict[str, dict]:
     return {row["key"]: row for row in figures["results"]}
 
 
-def _counts(registry: list[Cooperative]) -> RegistryCounts:
+def registry_counts(registry: list[Cooperative]) -> RegistryCounts:
+    """The summary's counts of registry rows (`selectors.region_registry` or
+    `monitoring_cooperative_list`): also the dinas dashboard's headline."""
     active = sum(cooperative.active for cooperative in registry)
     return RegistryCounts(
         registered=len(registry),
@@ -119,7 +121,7 @@ def _figures(row: dict | None) -> list[int]:
     return [row[name] if row else 0 for name in FIGURES]
 
 
-def _change(now: int, before: int) -> float | None:
+def change(now: int, before: int) -> float | None:
     """The change as a fraction (Excel shows it as a percentage); none from zero."""
     return (now - before) / before if before else None
 
@@ -148,7 +150,7 @@ def _summary_sheet(sheet, *, region, month, counts, totals, previous_totals, top
         sheet,
         [Column("Dibanding bulan sebelumnya"),
          *(Column(column.header, "percent") for column in FIGURE_COLUMNS)],
-        [["Perubahan", *(_change(totals[name], previous_totals[name]) for name in FIGURES)]],
+        [["Perubahan", *(change(totals[name], previous_totals[name]) for name in FIGURES)]],
     )
     sheet.append([])
     sheet_write(sheet, [Column("Koperasi teratas"), *FIGURE_COLUMNS],
@@ -179,7 +181,7 @@ def _districts_sheet(sheet, registry, by_region, by_region_before):
         rows.append([
             code, members[0].region.name, len(members), sum(c.active for c in members),
             sum(c.rat_held_this_year for c in members), *_figures(now), before_net,
-            _change(now["net"] if now else 0, before_net),
+            change(now["net"] if now else 0, before_net),
         ])
     sheet_write(sheet, columns, rows)
 

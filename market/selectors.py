@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, TruncMonth
 from django.db.models.lookups import StartsWith
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.errors import NotAllowed, NotFound
@@ -498,6 +499,22 @@ def region_registry(*, region_code: str, today: datetime.date) -> QuerySet[Coope
     return _registry_figures(listed, today=today).select_related("region").order_by("name", "pk")
 
 
+def monitoring_region_list(*, user: User) -> QuerySet[Region]:
+    """The regions the user monitors, each region below them included, by code: the
+    region filter of the dinas pages (an admin's: every region)."""
+    return Region.objects.filter(monitoring_scope_q(user, field="code")).order_by("code")
+
+
+def monthly_report_region_list(*, user: User) -> QuerySet[Region]:
+    """The regions whose monthly report the user may take: an officer's own regions (as
+    the monthly job sends them), any region for an admin, none for anyone else."""
+    if is_platform_admin(user):
+        return Region.objects.order_by("code")
+    if not user.is_authenticated:
+        return Region.objects.none()
+    return Region.objects.filter(officers__user=user).order_by("code")
+
+
 def _registry_figures(cooperatives: QuerySet, *, today: datetime.date) -> QuerySet[Cooperative]:
     """Each cooperative with its last sale (a day with orders or gross), whether it is active
     (a sale in the last MONITORING_ACTIVE_DAYS days), its gross of the last 30 days and
@@ -521,3 +538,50 @@ def _registry_figures(cooperatives: QuerySet, *, today: datetime.date) -> QueryS
         active=Case(When(last_sale_at__gte=active_since, then=Value(True)),
                     default=Value(False), output_field=BooleanField()),
     )
+
+
+# ---------------------------------------------------------------- a cooperative's own figures
+
+
+@dataclass(frozen=True)
+class DaySales:
+    day: datetime.date
+    orders: int
+    net: int  # gross less refunds; negative on a day of more refunds than sales
+
+
+def cooperative_daily_sales(
+    *, cooperative: Cooperative, days: int = 30, today: datetime.date | None = None
+) -> list[DaySales]:
+    """The cooperative's sales figures (DailySales) of each of the last `days` Asia/Jakarta
+    days up to `today`, oldest first, days without sales as zeros: its back office's chart,
+    which needs no monitoring rights. One query."""
+    today = today or timezone.localdate()
+    start = today - datetime.timedelta(days=days - 1)
+    sums = {
+        row["day"]: row
+        for row in DailySales.objects.filter(cooperative=cooperative, day__gte=start,
+                                             day__lte=today)
+        .values("day").annotate(sum_orders=Sum("orders"), sum_net=Sum(F("gross") - F("refunds")))
+        .order_by()
+    }
+    shown = []
+    for offset in range(days):
+        day = start + datetime.timedelta(days=offset)
+        row = sums.get(day, {})
+        shown.append(DaySales(day=day, orders=row.get("sum_orders") or 0,
+                              net=row.get("sum_net") or 0))
+    return shown
+
+
+@dataclass(frozen=True)
+class RatStatus:
+    last_held_on: datetime.date | None
+    held_this_year: bool  # a RAT in `today`'s calendar year, as the registry's flag reads it
+
+
+def rat_status_of(*, cooperative: Cooperative, today: datetime.date | None = None) -> RatStatus:
+    """When the cooperative last held its RAT, and whether it did this (Jakarta) year."""
+    today = today or timezone.localdate()
+    last = rat_meeting_list(cooperative=cooperative).values_list("held_on", flat=True).first()
+    return RatStatus(last_held_on=last, held_this_year=last is not None and last.year >= today.year)
