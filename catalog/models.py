@@ -12,12 +12,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from market.models import Cooperative, User
-from market.uploads import random_file_name
+from market.uploads import RandomFileName, private_storage, random_file_name
 
 Rupiah = int
 MAX_PRICE: Rupiah = 1_000_000_000  # one billion rupiah: beyond any cooperative product
 MAX_STOCK = 1_000_000
-PRODUCT_DESCRIPTION_MAX_LENGTH = 5_000  # characters
+MAX_WEIGHT_GRAMS = 1_000_000
+MAX_VARIANTS = 100  # of one product
+PRODUCT_NAME_MAX_LENGTH = 200  # characters, as the ones below
+PRODUCT_DESCRIPTION_MAX_LENGTH = 5_000
+VARIANT_SKU_MAX_LENGTH = 64
+VARIANT_NAME_MAX_LENGTH = 100
 RATING_MIN, RATING_MAX = 1, 5
 REVIEW_TEXT_MAX_LENGTH = 2_000  # characters
 
@@ -52,7 +57,7 @@ class Product(models.Model):
     cooperative = models.ForeignKey(
         Cooperative, on_delete=models.PROTECT, related_name="products"
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=PRODUCT_NAME_MAX_LENGTH)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
     # Bounded so that one product can never overflow its search document (tsvector < 1 MB).
     description = models.TextField(
@@ -115,8 +120,8 @@ class Variant(models.Model):
     cooperative = models.ForeignKey(
         Cooperative, on_delete=models.PROTECT, related_name="variants"
     )
-    sku = models.CharField(_("SKU"), max_length=64)
-    name = models.CharField(_("name"), max_length=100)
+    sku = models.CharField(_("SKU"), max_length=VARIANT_SKU_MAX_LENGTH)
+    name = models.CharField(_("name"), max_length=VARIANT_NAME_MAX_LENGTH)
     price = models.PositiveBigIntegerField(_("price (rupiah)"))
     # Changed only through catalog.stock.
     stock = models.PositiveIntegerField(_("stock"), default=0)
@@ -209,3 +214,48 @@ class Review(models.Model):
         if "@" in words[0]:  # a name typed as an address shows as its initial only
             return f"{words[0][0].upper()}."
         return words[0]
+
+
+class ProductImport(models.Model):
+    """A spreadsheet of new products a cooperative's staff uploaded: checked, then applied.
+
+    Only a file whose every row passed the check is kept; applying it creates all its
+    products in one transaction, or none.
+    """
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("checked")
+        APPLYING = "applying", _("applying")
+        APPLIED = "applied", _("applied")
+        FAILED = "failed", _("failed")
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, related_name="product_imports"
+    )
+    # Applying creates the products as this person (who must still be staff then).
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CHECKED
+    )
+    # The uploaded workbook, private: the worker reads it again when it applies it.
+    file = models.FileField(
+        _("file"), upload_to=RandomFileName("catalog/imports"), storage=private_storage
+    )
+    row_count = models.PositiveIntegerField(_("rows"))
+    product_count = models.PositiveIntegerField(_("products"))
+    # Products created so far; kept when the import ends (progress while it runs is in the cache).
+    done_count = models.PositiveIntegerField(_("products created"), default=0)
+    # [{"row": 7, "column": "price", "message": "..."}] when applying found the file wrong.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("product import")
+        verbose_name_plural = _("product imports")
+        indexes = [
+            models.Index(fields=["cooperative", "-created_at"], name="product_import_coop_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.status})"

@@ -1,14 +1,15 @@
 """Read queries of the catalog; every view and page starts from these."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext as _
 
-from catalog.models import Category, Product, ProductImage, Review, Variant
+from catalog.models import Category, Product, ProductImage, ProductImport, Review, Variant
 from catalog.search import product_search
 from catalog.stock import for_sale_q
 from market.errors import InvalidInput, NotFound
-from market.models import Region, User
+from market.models import Cooperative, Region, User
 from market.policies import is_platform_admin
 from orders.models import Order, OrderLine
 
@@ -162,3 +163,77 @@ def reviewable_line_ids(*, user: User, order: Order) -> set[int]:
             review__isnull=True,
         ).values_list("pk", flat=True)
     )
+
+
+# ---------------------------------------------------------------- the back office
+
+
+def cooperative_products(*, user: User, cooperative: Cooperative, q: str = "",
+                         status: str = "") -> QuerySet[Product]:
+    """A cooperative's products in every status, for its back office: searched by words or
+    an exact SKU, with their photos, variants (by pk) and `total_stock`, by name."""
+    products = products_visible_to(user).filter(cooperative=cooperative)
+    if status:
+        products = products.filter(status=status)
+    q = q.strip()
+    if q:
+        by_words = product_search(Product.objects.filter(cooperative=cooperative), q)
+        by_sku = Variant.objects.filter(cooperative=cooperative, sku__iexact=q)
+        products = products.filter(
+            Q(pk__in=by_words.values("pk")) | Q(pk__in=by_sku.values("product_id"))
+        )
+    total_stock = (
+        Variant.objects.filter(product=OuterRef("pk")).order_by()
+        .values("product").annotate(total=Sum("stock")).values("total")
+    )
+    return (
+        products.select_related("category")
+        .annotate(total_stock=Coalesce(Subquery(total_stock), 0))
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk")),
+            Prefetch("variants", queryset=Variant.objects.order_by("pk")),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def cooperative_product_get(*, user: User, cooperative: Cooperative, pk: int) -> Product:
+    """One of the cooperative's products, for its back office; 404 for another's."""
+    product = cooperative_products(user=user, cooperative=cooperative).filter(pk=pk).first()
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def cooperative_variant_get(*, user: User, cooperative: Cooperative, pk: int) -> Variant:
+    """A variant of one of the cooperative's products; 404 for another's."""
+    variant = variant_get_for(user=user, pk=pk)
+    if variant.cooperative_id != cooperative.pk:
+        raise NotFound()
+    return variant
+
+
+def variants_low_on_stock(*, cooperative: Cooperative) -> QuerySet[Variant]:
+    """The cooperative's variants at or below their low-stock threshold (the level that
+    writes the low-stock event the staff's digest reads), archived products left out;
+    the emptiest first."""
+    return (
+        Variant.objects.filter(cooperative=cooperative, stock__lte=F("low_stock_threshold"))
+        .exclude(product__status=Product.Status.ARCHIVED)
+        .select_related("product")
+        .order_by("stock", "sku", "pk")
+    )
+
+
+def product_import_list(*, cooperative: Cooperative) -> QuerySet[ProductImport]:
+    """The cooperative's bulk uploads, newest first (the back office's staff see them all)."""
+    return ProductImport.objects.filter(cooperative=cooperative).order_by("-created_at", "-pk")
+
+
+def product_import_get(*, cooperative: Cooperative, pk: int) -> ProductImport:
+    """One bulk upload of the cooperative (its back office checked the user), else 404."""
+    product_import = product_import_list(cooperative=cooperative).filter(pk=pk).first()
+    if product_import is None:
+        raise NotFound()
+    product_import.cooperative = cooperative
+    return product_import

@@ -1,5 +1,14 @@
-"""Write use cases of the catalog: products, variants and images; reviews."""
+"""Write use cases of the catalog: products, variants and images; bulk uploads; reviews."""
 
+from catalog.services.bulk import (
+    ImportRejected,
+    product_import_apply,
+    product_import_check,
+    product_import_create,
+    product_import_done_count,
+    product_import_run,
+    product_import_template,
+)
 from catalog.services.products import (
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
@@ -13,6 +22,7 @@ from catalog.services.products import (
     product_image_thumbnails_make,
     product_price_refresh,
     product_update,
+    product_values_problems,
     product_variants_lock,
     skus_taken,
     variant_add,
@@ -23,6 +33,7 @@ from catalog.services.products import (
 from catalog.services.reviews import review_create
 
 __all__ = [
+    "ImportRejected",
     "PRODUCT_FIELDS",
     "VARIANT_FIELDS",
     "category_get",
@@ -33,8 +44,15 @@ __all__ = [
     "product_image_move",
     "product_image_remove",
     "product_image_thumbnails_make",
+    "product_import_apply",
+    "product_import_check",
+    "product_import_create",
+    "product_import_done_count",
+    "product_import_run",
+    "product_import_template",
     "product_price_refresh",
     "product_update",
+    "product_values_problems",
     "product_variants_lock",
     "review_create",
     "skus_taken",

@@ -1,6 +1,8 @@
 """Write use cases of the catalog: products, variants, images."""
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -11,7 +13,19 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import MAX_PRICE, Category, Product, ProductImage, Variant
+from catalog.models import (
+    MAX_PRICE,
+    MAX_VARIANTS,
+    MAX_WEIGHT_GRAMS,
+    PRODUCT_DESCRIPTION_MAX_LENGTH,
+    PRODUCT_NAME_MAX_LENGTH,
+    VARIANT_NAME_MAX_LENGTH,
+    VARIANT_SKU_MAX_LENGTH,
+    Category,
+    Product,
+    ProductImage,
+    Variant,
+)
 from catalog.search import product_search_refresh
 from catalog.stock import stock_range_problem, stock_set
 from catalog.tasks import product_image_thumbnails_task
@@ -47,6 +61,96 @@ def variant_values_problems(
     for field, value in (("stock", stock), ("low_stock_threshold", low_stock_threshold)):
         if value is not None and stock_range_problem(value):
             problems[field] = stock_range_problem(value)
+    return problems
+
+
+@dataclass
+class ProductProblems:
+    """What is wrong with a new product's values: by product field, and by variant and field."""
+
+    fields: dict[str, str] = dataclasses.field(default_factory=dict)
+    variants: dict[int, dict[str, str]] = dataclasses.field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.variants)
+
+    def as_fields(self) -> dict[str, str | list[str]]:
+        """As InvalidInput's fields; a variant's problems under "variants", "[index] field: …"."""
+        fields: dict[str, str | list[str]] = dict(self.fields)
+        if self.variants:
+            fields["variants"] = [f"[{index}] {name}: {message}"
+                                  for index, problems in sorted(self.variants.items())
+                                  for name, message in problems.items()]
+        return fields
+
+
+def product_values_problems(
+    *,
+    name: str,
+    category: str,
+    variants: list[dict],
+    categories: Mapping[str, Category],
+    skus_in_use: Collection[str],
+    description: str = "",
+    unit: str = Product.Unit.PCS,
+    weight_grams: int = 0,
+    status: str = Product.Status.DRAFT,
+) -> ProductProblems:
+    """Every rule a new product's values must meet (product_create and the bulk upload check).
+
+    `categories`: the known categories by slug (at least the one named); `skus_in_use`: the
+    cooperative's SKUs that are taken (at least those among the variants'). The caller
+    fetches both, once for a whole file if it checks many products.
+    """
+    problems = ProductProblems()
+    product = problems.fields
+    if not name.strip():
+        product["name"] = _("This field is required.")
+    elif len(name) > PRODUCT_NAME_MAX_LENGTH:
+        product["name"] = _("At most %d characters.") % PRODUCT_NAME_MAX_LENGTH
+    if len(description) > PRODUCT_DESCRIPTION_MAX_LENGTH:
+        product["description"] = _("At most %d characters.") % PRODUCT_DESCRIPTION_MAX_LENGTH
+    if category not in categories:
+        product["category"] = _("Unknown category: %s") % category
+    if unit not in Product.Unit.values:
+        product["unit"] = _("Unknown unit: %s") % unit
+    if not 0 <= weight_grams <= MAX_WEIGHT_GRAMS:
+        product["weight_grams"] = _("Must be a whole number from 0 to %d.") % MAX_WEIGHT_GRAMS
+    if status not in (Product.Status.DRAFT, Product.Status.ACTIVE):
+        product["status"] = _("A new product is draft or active.")
+    if not variants:
+        product["variants"] = _("A product needs at least one variant.")
+    elif len(variants) > MAX_VARIANTS:
+        product["variants"] = _("At most %d variants.") % MAX_VARIANTS
+    seen: set[str] = set()
+    for index, variant in enumerate(variants):
+        found = _variant_shape_problems(variant)
+        sku = variant.get("sku", "")
+        if "sku" not in found and sku in seen:
+            found["sku"] = _("SKUs must differ from each other.")
+        elif "sku" not in found and sku in skus_in_use:
+            found["sku"] = _("SKU already used in this cooperative: %s") % sku
+        seen.add(sku)
+        found.update(variant_values_problems(
+            price=variant.get("price"), stock=variant.get("stock"),
+            low_stock_threshold=variant.get("low_stock_threshold"),
+        ))
+        if found:
+            problems.variants[index] = found
+    return problems
+
+
+def _variant_shape_problems(variant: dict) -> dict[str, str]:
+    problems = {}
+    for name, limit in (("sku", VARIANT_SKU_MAX_LENGTH), ("name", VARIANT_NAME_MAX_LENGTH)):
+        value = variant.get(name) or ""
+        if not value.strip():
+            problems[name] = _("This field is required.")
+        elif len(value) > limit:
+            problems[name] = _("At most %d characters.") % limit
+    for name in ("price", "stock"):
+        if variant.get(name) is None:
+            problems[name] = _("This field is required.")
     return problems
 
 
@@ -102,29 +206,15 @@ def product_create(
 ) -> Product:
     """Cooperative staff add a product with its variants (at least one)."""
     ensure(is_cooperative_staff(actor, cooperative))
-    if status not in (Product.Status.DRAFT, Product.Status.ACTIVE):
-        raise InvalidInput(fields={"status": _("A new product is draft or active.")})
-    if not variants:
-        raise InvalidInput(fields={"variants": _("A product needs at least one variant.")})
-    skus = [variant["sku"] for variant in variants]
-    if len(set(skus)) != len(skus):
-        raise InvalidInput(fields={"variants": _("SKUs must differ from each other.")})
-    taken = skus_taken(cooperative_id=cooperative.pk, skus=skus)
-    if taken:
-        listed = ", ".join(sorted(taken))
-        raise InvalidInput(
-            fields={"variants": _("SKU already used in this cooperative: %s") % listed}
-        )
-    for index, variant in enumerate(variants):
-        problems = variant_values_problems(
-            price=variant["price"], stock=variant["stock"],
-            low_stock_threshold=variant.get("low_stock_threshold"),
-        )
-        if problems:
-            raise InvalidInput(
-                fields={"variants": [f"[{index}] {field}: {message}"
-                                     for field, message in problems.items()]}
-            )
+    problems = product_values_problems(
+        name=name, description=description, category=category, unit=unit,
+        weight_grams=weight_grams, status=status, variants=variants,
+        categories=Category.objects.filter(slug=category).in_bulk(field_name="slug"),
+        skus_in_use=skus_taken(cooperative_id=cooperative.pk,
+                               skus=[variant.get("sku") for variant in variants]),
+    )
+    if problems:
+        raise InvalidInput(fields=problems.as_fields())
 
     product = Product(
         cooperative=cooperative,
