@@ -4,7 +4,7 @@ orders.selectors' rule."""
 from collections.abc import Iterable
 
 from market.models import Membership, User
-from market.policies import is_cooperative_staff, is_platform_admin
+from market.policies import can_manage_cooperative, is_cooperative_staff, is_platform_admin
 from orders.models import TRANSITIONS, Order
 
 BUYER_CANCELLABLE = {Order.Status.PENDING_PAYMENT, Order.Status.PAID}
@@ -18,6 +18,29 @@ def is_order_buyer(user: User, order: Order) -> bool:
 def can_fulfil_order(user: User, order: Order) -> bool:
     """Accept, ship, cancel, refund: staff of the order's cooperative."""
     return is_cooperative_staff(user, order.cooperative)
+
+
+def awaits_acceptance(order: Order) -> bool:
+    """Paid, or cash on delivery not paid yet (paid at the door): the cooperative accepts it
+    next (lifecycle.order_accept). orders.selectors.orders_to_accept is the same rule."""
+    return order.status == Order.Status.PAID or (
+        order.status == Order.Status.PENDING_PAYMENT and order.is_cash_on_delivery
+    )
+
+
+def can_accept_now(user: User, order: Order) -> bool:
+    return can_fulfil_order(user, order) and awaits_acceptance(order)
+
+
+def can_ship_now(user: User, order: Order) -> bool:
+    """Staff hand an accepted order to a carrier (lifecycle.order_ship)."""
+    return Order.Status.SHIPPED in TRANSITIONS[order.status] and can_fulfil_order(user, order)
+
+
+def can_refund(user: User, order: Order) -> bool:
+    """Owner or manager, of an order whose money came in (lifecycle.order_refund); how much
+    is left to refund is payments.settlement.order_refundable."""
+    return order.paid_at is not None and can_manage_cooperative(user, order.cooperative)
 
 
 def cancellable_statuses_for(user: User, order: Order) -> set[str]:

@@ -10,6 +10,7 @@ from market.errors import NotFound
 from market.models import Cooperative, Membership, User
 from market.policies import is_platform_admin, officer_scope_q
 from orders.models import CartItem, Checkout, Order, OrderLine, ShippingOption
+from payments.methods import PaymentMethod
 
 Kind = Event.Kind
 # What the buyer and the cooperative see of an order's events (not stock or ledger).
@@ -56,6 +57,30 @@ def order_list_for(
     return _with_details(orders).order_by("-created_at", "-pk")
 
 
+def _cooperative_orders(*, user: User, cooperative: str) -> QuerySet[Order]:
+    return orders_visible_to(user).filter(cooperative__slug=cooperative).select_related(
+        "cooperative", "buyer"
+    )
+
+
+def orders_to_accept(*, user: User, cooperative: str) -> QuerySet[Order]:
+    """The cooperative's orders waiting to be accepted, oldest first: paid, or cash on
+    delivery not paid yet (orders.policies.awaits_acceptance, as a filter)."""
+    waiting = Q(status=Order.Status.PAID) | Q(
+        status=Order.Status.PENDING_PAYMENT, payment_method=PaymentMethod.COD
+    )
+    return _cooperative_orders(user=user, cooperative=cooperative).filter(waiting).order_by(
+        "created_at", "pk"
+    )
+
+
+def orders_to_ship(*, user: User, cooperative: str) -> QuerySet[Order]:
+    """The cooperative's accepted orders, waiting to be handed to a carrier, oldest first."""
+    return _cooperative_orders(user=user, cooperative=cooperative).filter(
+        status=Order.Status.ACCEPTED
+    ).order_by("accepted_at", "pk")
+
+
 def order_get_for(*, user: User, number: str) -> Order:
     order = _with_details(orders_visible_to(user)).filter(number=number).first()
     if order is None:
@@ -93,6 +118,21 @@ def order_timeline_for_buyer(*, order: Order) -> list[tuple[Event, str]]:
         return _("the cooperative") if actor_id in staff else PLATFORM_NAME
 
     return [(event, by_whom(event.actor_id)) for event in events]
+
+
+def order_timeline_for_cooperative(*, order: Order) -> list[tuple[Event, str]]:
+    """The order's events (as order_list_for fetched them) for the cooperative's staff, each
+    with who made it: the buyer, a person by name (as the API shows them to staff) or the
+    system. No query."""
+
+    def by_whom(event: Event) -> str:
+        if event.actor_id is None:
+            return _("the system")
+        if event.actor_id == order.buyer_id:
+            return _("the buyer")
+        return event.actor.name
+
+    return [(event, by_whom(event)) for event in order.events.all()]
 
 
 def order_line_get_for_buyer(*, user: User, pk: int) -> OrderLine:
