@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest
 from market import selectors
 from market.errors import NotFound
 from market.models import Cooperative
-from market.policies import cooperative_role, is_platform_admin
+from market.policies import MANAGING_ROLES, cooperative_role, is_platform_admin
 
 
 def office_cooperative(request: HttpRequest, slug: str) -> Cooperative:
@@ -29,5 +29,8 @@ def office_context(request: HttpRequest, cooperative: Cooperative, section: str,
         "cooperative": cooperative,
         "my_cooperatives": selectors.user_cooperatives(user=request.user),
         "section": section,
+        # Owner and manager see the money, as the ledger API: the menu hides it from staff.
+        # (can_manage_cooperative's rule, from the role office_cooperative read: no query.)
+        "may_manage": cooperative.role == "" or cooperative.role in MANAGING_ROLES,
         **context,
     }

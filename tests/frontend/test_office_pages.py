@@ -641,3 +641,10 @@ def test_an_admin_member_of_nothing_still_opens_any_back_office(
 ):
     assert not Membership.objects.filter(user=platform_admin).exists()
     assert as_user(platform_admin).get(url("office-money", cooperative)).status_code == 200
+
+
+@pytest.mark.parametrize(("role", "shown"), [("staff", False), ("manager", True), ("owner", True)])
+def test_the_menu_offers_the_money_only_to_those_who_may_open_it(as_user, cooperative, role, shown):
+    member = MembershipFactory(cooperative=cooperative, role=role).user
+    html = page(as_user(member).get(url("office-dashboard", cooperative)))
+    assert (url("office-money", cooperative) in html) is shown
