@@ -31,6 +31,6 @@ def office_context(request: HttpRequest, cooperative: Cooperative, section: str,
         "section": section,
         # Owner and manager see the money, as the ledger API: the menu hides it from staff.
         # (can_manage_cooperative's rule, from the role office_cooperative read: no query.)
-        "may_manage": cooperative.role == "" or cooperative.role in MANAGING_ROLES,
+        "may_manage": is_platform_admin(request.user) or cooperative.role in MANAGING_ROLES,
         **context,
     }

@@ -45,6 +45,8 @@ DEFAULTS = {"description": "", "unit": Product.Unit.PCS, "weight_grams": 0,
 VARIANT_COLUMN = {"sku": "sku", "name": "variant_name", "price": "price", "stock": "stock"}
 
 MAX_ROWS = 1_000  # rows of variants in one file
+MAX_LINES_READ = 5 * MAX_ROWS  # blank lines included: a file past this is refused, never read on
+MAX_COLUMNS_READ = 50
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a full 1,000-row file is well under 100 KB
 # What the workbook may unpack to: a zip bomb is refused before openpyxl reads it.
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
@@ -181,10 +183,14 @@ def _file_problem(upload) -> str | None:
     if not zipfile.is_zipfile(upload):
         return _("This is not an XLSX file: save it from the template as an Excel workbook.")
     upload.seek(0)
-    with zipfile.ZipFile(upload) as archive:
-        if sum(member.file_size for member in archive.infolist()) > MAX_UNPACKED_BYTES:
-            return _("The workbook is too large once unpacked.")
-    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            if sum(member.file_size for member in archive.infolist()) > MAX_UNPACKED_BYTES:
+                return _("The workbook is too large once unpacked.")
+    except (zipfile.BadZipFile, OSError):  # passes is_zipfile, breaks on its directory
+        return _("This is not an XLSX file: save it from the template as an Excel workbook.")
+    finally:
+        upload.seek(0)
     return None
 
 
@@ -208,7 +214,10 @@ def _read_rows(upload) -> tuple[list[tuple[int, dict]], list[RowError]]:
 
 
 def _rows_of(sheet) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    lines = sheet.iter_rows(values_only=True)
+    # A sheet may claim any size in its <dimension>: openpyxl would pad every row to it,
+    # and blank rows cost as much to read as full ones, so both are bounded.
+    sheet.reset_dimensions()
+    lines = sheet.iter_rows(values_only=True, max_row=MAX_LINES_READ + 1, max_col=MAX_COLUMNS_READ)
     header = [_cell_text(value).lower() for value in next(lines, ())]
     missing = [column for column in COLUMNS if column not in header]
     if missing:
@@ -217,6 +226,8 @@ def _rows_of(sheet) -> tuple[list[tuple[int, dict]], list[RowError]]:
     positions = {column: header.index(column) for column in COLUMNS}
     rows = []
     for number, line in enumerate(lines, start=2):
+        if number > MAX_LINES_READ:
+            return [], [RowError(None, "", _("At most %d rows in one file; split it.") % MAX_ROWS)]
         values = {column: line[index] if index < len(line) else None
                   for column, index in positions.items()}
         if all(_cell_text(value) == "" for value in values.values()):

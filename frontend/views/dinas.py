@@ -197,10 +197,11 @@ def _sales_query(request) -> dict:
     for given, missing, edge in (("from", "to", "end"), ("to", "from", "start")):
         if missing not in query:
             try:
-                day = datetime.date.fromisoformat(query[given])
-            except ValueError:
+                query[missing] = getattr(
+                    Period.month_of(datetime.date.fromisoformat(query[given])), edge
+                ).isoformat()
+            except (ValueError, OverflowError):  # not a date, or a month past year 9999
                 break  # the serializer names the bad date
-            query[missing] = getattr(Period.month_of(day), edge).isoformat()
     return query
 
 
@@ -416,7 +417,10 @@ def _month_of(text: str, today: datetime.date) -> Period | None:
     matched = MONTH.match(text)
     if not matched or not 1 <= int(matched.group(2)) <= 12:
         return None
-    start = datetime.date(int(matched.group(1)), int(matched.group(2)), 1)
+    try:
+        start = datetime.date(int(matched.group(1)), int(matched.group(2)), 1)
+    except ValueError:  # year 0
+        return None
     if not EARLIEST_DAY <= start <= today:
         return None
     return Period.month_of(start)

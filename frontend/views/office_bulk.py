@@ -8,6 +8,7 @@ the whole file before anything is kept and lists every problem by row and column
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -18,6 +19,7 @@ from frontend.office import office_context, office_cooperative
 from frontend.pages import error_messages, flash_error, is_htmx, login_required
 from market.errors import DomainError, NotFound
 from market.spreadsheets import file_name, xlsx_response
+from market.throttles import page_within_limits
 
 RECENT_IMPORTS = 10
 
@@ -38,8 +40,11 @@ def bulk(request: HttpRequest, slug: str) -> HttpResponse:
     cooperative = office_cooperative(request, slug)
     form, rejected, status = UploadForm(), None, 200
     if request.method == "POST":
-        form = UploadForm(request.POST, request.FILES)
-        if form.is_valid():
+        form, status = UploadForm(request.POST, request.FILES), 400
+        if not page_within_limits(request, "upload"):  # each check reads a whole workbook
+            form.add_error("file", _("Too many uploads from here. Try again later."))
+            status = 429
+        elif form.is_valid():
             try:
                 product_import = bulk_services.product_import_create(
                     actor=request.user, cooperative=cooperative, upload=form.cleaned_data["file"]
@@ -50,7 +55,6 @@ def bulk(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error("file", error_messages(error))
             else:
                 return redirect("frontend:office-bulk-job", cooperative.slug, product_import.pk)
-        status = 400
     return render(request, "frontend/office/bulk.html", office_context(
         request, cooperative, "bulk", form=form, rejected=rejected,
         imports=selectors.product_import_list(cooperative=cooperative)[:RECENT_IMPORTS],

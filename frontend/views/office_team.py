@@ -153,7 +153,7 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
 def _team_change(request: HttpRequest, cooperative: Cooperative, action: str) -> HttpResponse:
     """Cancel an invitation, or remove a membership (the user's own: leaving)."""
     posted = request.POST.get("id", "")
-    pk = int(posted) if posted.isdigit() else 0
+    pk = int(posted) if posted.isascii() and posted.isdigit() else 0
     if not 0 < pk <= MAX_ID:
         messages.error(request, _("Not found."))
         return redirect("frontend:office-team", cooperative.slug)
