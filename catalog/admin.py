@@ -10,7 +10,6 @@ save back and shows the form again with the service's message.
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog import services
@@ -170,13 +169,16 @@ class ProductAdmin(admin.ModelAdmin):
         images = next((formset for formset in formsets if formset.model is ProductImage), None)
         if change:
             product = form.instance
-            if variants is not None:
-                self._save_variants(request, product, variants)
             fields = {name: form.cleaned_data[name] for name in form.changed_data}
             if "category" in fields:
                 fields["category"] = fields["category"].slug
-            if fields:
-                services.product_update(actor=request.user, product=product, **fields)
+            saved = services.product_variants_save(
+                actor=request.user, product=product,
+                variants=[] if variants is None else self._variant_rows(variants), **fields,
+            )
+            if variants is not None:
+                self._bookkeep(variants, new=saved.added, changed=saved.changed,
+                               deleted=saved.removed)
         else:
             product = self._create(request, form, variants)
         # Last: a photo is the one write outside the database, so nothing refuses after it.
@@ -200,32 +202,21 @@ class ProductAdmin(admin.ModelAdmin):
             self._bookkeep(variants, new=list(product.variants.order_by("pk")))
         return product
 
-    def _save_variants(self, request, product, variants) -> None:
-        # Lock them all first, in the catalog's order, since several may change.
-        services.product_variants_lock(product_pk=product.pk)
-        new = [
-            services.variant_add(actor=request.user, product=product, **{
-                name: row.cleaned_data[name] for name in VariantForm.Meta.fields
-            })
-            for row in self._added(variants)
-        ]
-        changed = []
-        now = timezone.now()
-        for row in variants.initial_forms:
-            if row in variants.deleted_forms or not row.has_changed():
-                continue
-            fields = {name: row.cleaned_data[name] for name in row.changed_data
-                      if name in services.VARIANT_FIELDS}
-            if fields:
-                variant = services.variant_update(
-                    actor=request.user, variant=row.instance, now=now, **fields
-                )
-                changed.append((variant, list(fields)))
-        # Removed after the additions: a product may trade its last variant for a new one.
-        deleted = [row.instance for row in variants.deleted_forms if row.instance.pk]
-        for variant in deleted:
-            services.variant_remove(actor=request.user, variant=variant)
-        self._bookkeep(variants, new=new, changed=changed, deleted=deleted)
+    def _variant_rows(self, variants) -> list[dict]:
+        """The inline's rows, in its order, as product_variants_save takes them."""
+        rows, added = [], self._added(variants)
+        for row in variants.forms:
+            if row.instance.pk is None:
+                if row in added:
+                    rows.append({name: row.cleaned_data[name] for name in VariantForm.Meta.fields})
+            elif row in variants.deleted_forms:
+                rows.append({"id": row.instance.pk, "remove": True})
+            else:
+                rows.append({"id": row.instance.pk, **{
+                    name: row.cleaned_data[name] for name in row.changed_data
+                    if name in services.VARIANT_FIELDS
+                }})
+        return rows
 
     def _save_images(self, request, product, images) -> None:
         new = [

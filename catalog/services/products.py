@@ -30,7 +30,7 @@ from catalog.search import product_search_refresh
 from catalog.stock import stock_range_problem, stock_set
 from catalog.tasks import product_image_thumbnails_task
 from events.outbox import outbox_enqueue
-from market.errors import InvalidInput
+from market.errors import InvalidInput, NotFound
 from market.images import InvalidImage, image_clean, thumbnails_render
 from market.models import Cooperative, User
 from market.policies import ensure, is_cooperative_staff
@@ -350,6 +350,77 @@ def variant_remove(*, actor: User, variant: Variant) -> None:
         raise InvalidInput(fields={"variants": _("A product needs at least one variant.")})
     variant.delete()
     product_price_refresh(product)
+
+
+@dataclass
+class VariantsSaved:
+    """What product_variants_save did: the product as saved and the variants it touched."""
+
+    product: Product
+    added: list[Variant]
+    changed: list[tuple[Variant, list[str]]]
+    removed: list[Variant]
+
+
+@transaction.atomic
+def product_variants_save(
+    *, actor: User, product: Product, variants: list[dict], **fields
+) -> VariantsSaved:
+    """Staff save a product with its variants (add, change, remove) in one go; all or nothing.
+
+    `variants`, one entry a row: a new variant's values (no "id"); {"id": pk, "remove": True};
+    or {"id": pk, **changes} (no changes: kept as it is). `fields`: as product_update takes
+    them. A row's refusal is named "[index] field: message" under "variants", index in the
+    list sent, as product_create names it.
+    """
+    ensure(is_cooperative_staff(actor, product.cooperative))
+    seen: set[int] = set()
+    for index, entry in enumerate(variants):
+        if entry.get("id") in seen:
+            raise InvalidInput(fields={"variants": [
+                f"[{index}] id: " + _("The same variant is named twice in one save.")
+            ]})
+        if entry.get("id") is not None:
+            seen.add(entry["id"])
+    # Several variants may change: lock them all first, in the catalog's lock order.
+    existing = {variant.pk: variant for variant in product_variants_lock(product_pk=product.pk)}
+    if seen - set(existing):
+        raise NotFound()
+    saved = VariantsSaved(product=product, added=[], changed=[], removed=[])
+    now = timezone.now()
+    rows = list(enumerate(variants))
+    for index, entry in rows:
+        if entry.get("id") is None:
+            saved.added.append(_variant_row(
+                index, variant_add, actor=actor, product=product, **entry))
+    for index, entry in rows:
+        changes = {name: value for name, value in entry.items() if name not in ("id", "remove")}
+        if entry.get("id") is None or entry.get("remove") or not changes:
+            continue
+        variant = _variant_row(index, variant_update, actor=actor, variant=existing[entry["id"]],
+                               now=now, **changes)
+        saved.changed.append((variant, list(changes)))
+    # Removed after the additions: a product may trade its last variant for a new one.
+    for index, entry in rows:
+        if entry.get("id") is not None and entry.get("remove"):
+            variant = existing[entry["id"]]
+            _variant_row(index, variant_remove, actor=actor, variant=variant)
+            saved.removed.append(variant)
+    if fields:
+        saved.product = product_update(actor=actor, product=product, **fields)
+    return saved
+
+
+def _variant_row(index: int, service, **arguments):
+    """A variant service's call for the row at `index`; its refusal names the row."""
+    try:
+        return service(**arguments)
+    except InvalidInput as error:
+        raise InvalidInput(fields={"variants": [
+            f"[{index}] {name}: {message}"
+            for name, messages in error.fields.items()
+            for message in (messages if isinstance(messages, list | tuple) else [messages])
+        ] or [f"[{index}] variants: {error.message}"]}) from error
 
 
 # ---------------------------------------------------------------- images

@@ -8,11 +8,9 @@ import re
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -266,10 +264,6 @@ def _product_refused(form: ProductForm, error: DomainError, rows: list) -> list[
     return unplaced
 
 
-class _RowRefused(Exception):
-    """A variant row's service call refused; the edit's transaction rolls back."""
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def product_edit(request, slug, pk):
@@ -288,65 +282,45 @@ def product_edit(request, slug, pk):
     page = {"product": product, "form": form, "formset": formset}
     if not (form.is_valid() and formset.is_valid()):
         return _form_page(request, cooperative, **page)
-    rows = _filled_rows(formset)
+    # A new row marked for removal is no row at all.
+    rows = [row for row in _filled_rows(formset)
+            if row.cleaned_data["variant"] or not row.cleaned_data["remove"]]
     existing = {variant.pk: variant for variant in product.variants.all()}
     for row in rows:
         if row.cleaned_data["variant"] and row.cleaned_data["variant"] not in existing:
             row.add_error(None, _("This variant is no longer in the product; reload the page."))
     if any(row.errors for row in rows):
         return _form_page(request, cooperative, **page)
+    initial = _product_initial(product)
     try:
-        _edit_save(request, product, form, rows, existing)
-    except _RowRefused:
-        return _form_page(request, cooperative, **page, status=400)
+        services.product_variants_save(
+            actor=request.user, product=product, variants=_variant_rows(rows, existing),
+            **{name: value for name, value in form.cleaned_data.items() if value != initial[name]},
+        )
     except DomainError as error:
         return _form_page(request, cooperative, **page,
-                          variant_errors=_product_refused(form, error, []), status=400)
+                          variant_errors=_product_refused(form, error, rows), status=400)
     messages.success(request, _("The product is saved."))
     return redirect("frontend:office-product", cooperative.slug, product.pk)
 
 
-@transaction.atomic
-def _edit_save(request, product: Product, form: ProductForm, rows, existing) -> None:
-    """The services the save takes, in the order the admin takes them; all or nothing."""
-    actor, now = request.user, timezone.now()
-    # Several variants may change: lock them all first, in the catalog's lock order.
-    services.product_variants_lock(product_pk=product.pk)
+def _variant_rows(rows: list[VariantRowForm], existing: dict) -> list[dict]:
+    """The rows as product_variants_save takes them, one entry a row, in the same order."""
+    variants = []
     for row in rows:
-        if row.cleaned_data["variant"] or row.cleaned_data["remove"]:
-            continue
-        values = {name: row.cleaned_data[name] for name in ("sku", "name", "price", "stock")}
-        _row_call(row, services.variant_add, actor=actor, product=product, **values)
-    removed = []
-    for row in rows:
-        variant = existing.get(row.cleaned_data["variant"])
+        data = row.cleaned_data
+        variant = existing.get(data["variant"])
         if variant is None:
-            continue
-        if row.cleaned_data["remove"]:
-            removed.append((row, variant))
-            continue
-        changed = {name: row.cleaned_data[name] for name in ("name", "price")
-                   if row.cleaned_data[name] != getattr(variant, name)}
-        if row.cleaned_data["stock"] != row.cleaned_data["stock_shown"]:
-            changed["stock"] = row.cleaned_data["stock"]  # the stock module sets it
-        if changed:
-            _row_call(row, services.variant_update, actor=actor, variant=variant, now=now,
-                      **changed)
-    # Removed after the additions: a product may trade its last variant for a new one.
-    for row, variant in removed:
-        _row_call(row, services.variant_remove, actor=actor, variant=variant)
-    initial = _product_initial(product)
-    changed = {name: value for name, value in form.cleaned_data.items() if value != initial[name]}
-    if changed:
-        services.product_update(actor=actor, product=product, **changed)
-
-
-def _row_call(row: VariantRowForm, service, **arguments):
-    try:
-        return service(**arguments)
-    except DomainError as error:
-        _refused(row, error)
-        raise _RowRefused from error
+            variants.append({name: data[name] for name in ("sku", "name", "price", "stock")})
+        elif data["remove"]:
+            variants.append({"id": variant.pk, "remove": True})
+        else:
+            changed = {name: data[name] for name in ("name", "price")
+                       if data[name] != getattr(variant, name)}
+            if data["stock"] != data["stock_shown"]:
+                changed["stock"] = data["stock"]  # the stock module sets it
+            variants.append({"id": variant.pk, **changed})
+    return variants
 
 
 # ---------------------------------------------------------------- photos

@@ -12,12 +12,13 @@ from catalog.services import (
     product_image_move,
     product_image_remove,
     product_update,
+    product_variants_save,
     variant_add,
     variant_remove,
     variant_update,
 )
 from events.models import Event, OutboxTask
-from market.errors import InvalidInput, NotAllowed
+from market.errors import InvalidInput, NotAllowed, NotFound
 from tests.catalog.uploads import image_upload, text_file_named_jpg
 from tests.factories import (
     CooperativeFactory,
@@ -402,3 +403,89 @@ def test_product_image_move_and_remove_by_staff(cooperative, staff):
     product_image_remove(actor=staff, image=dropped)
 
     assert list(product.images.values_list("pk", "position")) == [(kept.pk, 3)]
+
+
+# ---------------------------------------------------------------- one save of a product
+
+
+def variants_of(product: Product) -> list[tuple]:
+    return sorted(product.variants.values_list("sku", "name", "price", "stock"))
+
+
+def test_product_variants_save_adds_changes_and_removes_in_one_go(cooperative, staff):
+    product = ProductFactory(cooperative=cooperative, name="Gula Aren", variants=[
+        {"sku": "A", "name": "Kecil", "price": 20_000, "stock": 5},
+        {"sku": "B", "name": "Besar", "price": 40_000, "stock": 8},
+    ])
+    small, big = product.variants.order_by("pk")
+
+    saved = product_variants_save(actor=staff, product=product, name="Gula Aren Cetak", variants=[
+        {"id": small.pk, "price": 22_000, "stock": 9},
+        {"id": big.pk, "remove": True},
+        {"sku": "C", "name": "Sedang", "price": 30_000, "stock": 6},
+    ])
+
+    product.refresh_from_db()
+    assert (product.name, product.price) == ("Gula Aren Cetak", 22_000)
+    assert variants_of(product) == [("A", "Kecil", 22_000, 9), ("C", "Sedang", 30_000, 6)]
+    assert [variant.sku for variant in saved.added] == ["C"]
+    assert [(variant.pk, fields) for variant, fields in saved.changed] == [
+        (small.pk, ["price", "stock"])]
+    assert [variant.pk for variant in saved.removed] == [big.pk]
+
+
+def test_product_variants_save_refuses_a_variant_named_twice_and_changes_nothing(
+    cooperative, staff
+):
+    product = ProductFactory(cooperative=cooperative, variants=[{"price": 20_000}, {}])
+    first = product.variants.order_by("pk").first()
+    before = variants_of(product)
+
+    with pytest.raises(InvalidInput) as refusal:
+        product_variants_save(actor=staff, product=product, name="Nama Baru", variants=[
+            {"id": first.pk, "remove": True},
+            {"id": first.pk, "remove": True},
+        ])
+
+    assert [text.split(":")[0] for text in refusal.value.fields["variants"]] == ["[1] id"]
+    product.refresh_from_db()
+    assert product.name != "Nama Baru"
+    assert variants_of(product) == before
+
+
+def test_product_variants_save_refuses_a_variant_of_another_product_and_changes_nothing(
+    cooperative, staff
+):
+    product = ProductFactory(cooperative=cooperative, variants=[{}])
+    stranger = ProductFactory(cooperative=cooperative, variants=[{"price": 5_000}])
+
+    with pytest.raises(NotFound):
+        product_variants_save(actor=staff, product=product, variants=[
+            {"id": stranger.variants.get().pk, "price": 1},
+        ])
+
+    assert stranger.variants.get().price == 5_000
+
+
+def test_product_variants_save_names_the_refused_row_and_rolls_the_whole_save_back(
+    cooperative, staff
+):
+    product = ProductFactory(cooperative=cooperative, variants=[{"price": 20_000}])
+    ProductFactory(cooperative=cooperative, variants=[{"sku": "TAKEN"}])
+    before = variants_of(product)
+
+    with pytest.raises(InvalidInput) as refusal:
+        product_variants_save(actor=staff, product=product, variants=[
+            {"id": product.variants.get().pk, "price": 25_000},
+            {"sku": "TAKEN", "name": "1 kg", "price": 90_000, "stock": 1},
+        ])
+
+    assert [text.split(":")[0] for text in refusal.value.fields["variants"]] == ["[1] sku"]
+    assert variants_of(product) == before
+
+
+def test_product_variants_save_refuses_people_outside_the_cooperative(cooperative):
+    product = ProductFactory(cooperative=cooperative, variants=[{}])
+
+    with pytest.raises(NotAllowed):
+        product_variants_save(actor=UserFactory(), product=product, variants=[])

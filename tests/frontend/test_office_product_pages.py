@@ -443,6 +443,24 @@ def test_an_edit_naming_a_variant_of_another_product_changes_nothing(client, sta
     assert snapshot(stranger) == before
 
 
+def test_an_edit_naming_one_variant_in_two_rows_is_refused_and_changes_nothing(
+    client, staff, cooperative
+):
+    product = ProductFactory(cooperative=cooperative, variants=[{"sku": "A"}, {"sku": "B"}])
+    first = product.variants.order_by("pk").first()
+    logged_in(client, staff)
+    before = snapshot(product)
+    data = edit_post(product, name="Nama Baru", **{
+        "variants-0-remove": "on", "variants-1-variant": str(first.pk), "variants-1-remove": "on",
+    })
+
+    response = client.post(f"/office/{cooperative.slug}/products/{product.pk}/", data)
+
+    assert response.status_code == 400
+    assert "The same variant is named twice in one save." in page(response)
+    assert snapshot(product) == before
+
+
 def test_a_bad_management_form_is_a_400_not_a_crash(client, staff, product):
     logged_in(client, staff)
 
