@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from openpyxl import load_workbook
 
 from catalog.models import Category, Product, ProductImport, Variant
@@ -28,6 +29,13 @@ from tests.catalog.bulk_files import filled, product_rows, upload
 from tests.factories import MembershipFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The checks' messages are compared in English (the msgids)."""
+    with translation.override("en"):
+        yield
 
 
 def template_bytes() -> bytes:
