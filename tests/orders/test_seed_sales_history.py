@@ -26,20 +26,23 @@ def seed(**options) -> str:
 
 
 def figures_total() -> dict:
-    return DailySales.objects.aggregate(orders=Sum("orders"), items=Sum("items"),
-                                        gross=Sum("gross"), refunds=Sum("refunds"))
+    totals = DailySales.objects.aggregate(orders=Sum("orders"), items=Sum("items"),
+                                          gross=Sum("gross"), refunds=Sum("refunds"))
+    return {name: value or 0 for name, value in totals.items()}
 
 
 def orders_total() -> dict:
     """The same figures straight from the orders: paid ones, their lines, all refunds."""
     paid = synthetic_orders().filter(paid_at__isnull=False)
     sales = paid.aggregate(orders=Count("pk"), gross=Sum("total"))
-    return {
+    totals = {
         **sales,
         "items": OrderLine.objects.filter(order__in=paid).aggregate(n=Sum("quantity"))["n"],
         "refunds": Refund.objects.filter(order__in=synthetic_orders()).aggregate(
             n=Sum("amount"))["n"],
     }
+    # A small random history may hold no refund at all: no rows sum to None, zero rows to 0.
+    return {name: value or 0 for name, value in totals.items()}
 
 
 def test_a_history_adds_up_as_the_services_would_have_left_it():
