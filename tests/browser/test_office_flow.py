@@ -205,7 +205,7 @@ def test_the_readme_screenshot_shows_the_back_office_dashboard(page, log_in):
         pytest.skip("writes docs/screenshots/ only when SCREENSHOTS_FOR_README=1")
     ledo = cooperative_with_shipping(name="Koperasi Kopi Sanggau Ledo", district_code="61.07.04",
                                      shipping=[("JNE Reguler", 18_000)])
-    owner = in_english(ledo.memberships.get(role="owner").user)
+    owner = ledo.memberships.get(role="owner").user  # Bahasa Indonesia, as most staff read it
     products = [
         product_on_sale(ledo, name="Kopi Robusta Ledo", category="kopi-teh",
                         variants=[("250 g", 35_000), ("1 kg", 120_000)], stock=400),
