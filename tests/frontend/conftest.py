@@ -14,6 +14,19 @@ def shopper(client, buyer):
     return client
 
 
+@pytest.fixture
+def as_user(client):
+    """`as_user(user)`: the client logged in as `user`, reading the pages in English."""
+
+    def log_in(user):
+        user.language = "en"
+        user.save(update_fields=["language"])
+        client.force_login(user)
+        return client
+
+    return log_in
+
+
 def page(response) -> str:
     return response.content.decode()
 

@@ -3,7 +3,6 @@
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -12,31 +11,11 @@ from catalog.services import product_import_create, product_import_template
 from catalog.services.bulk import COLUMNS, IN_REQUEST_MAX_ROWS
 from market.models import Cooperative, User
 from tests.catalog.bulk_files import XLSX, filled, product_rows, upload
-from tests.factories import CooperativeFactory, DinasOfficerFactory, MembershipFactory, UserFactory
+from tests.factories import CooperativeFactory, DinasOfficerFactory, MembershipFactory
 from tests.frontend.conftest import messages_of, page, queries_of
+from tests.payments.conftest import finance_staff_create
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def as_user(client):
-    """`as_user(user)`: the client logged in as `user`, reading the pages in English."""
-
-    def log_in(user: User):
-        user.language = "en"
-        user.save(update_fields=["language"])
-        client.force_login(user)
-        return client
-
-    return log_in
-
-
-def finance_staff_create() -> User:
-    user = UserFactory()
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="payments", codename="manage_finance")
-    )
-    return user
 
 
 def template_of(client, cooperative: Cooperative) -> bytes:

@@ -4,14 +4,13 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Product, Variant
-from market.models import Cooperative, Membership, User
+from market.models import Cooperative, Membership
 from market.monitoring import Figures, sales_figures_add
 from market.services.cooperatives import rat_record
 from orders.models import Order
@@ -29,33 +28,13 @@ from tests.factories import (
 )
 from tests.frontend.conftest import messages_of, page
 from tests.frontend.test_page_budgets import assert_within_budget
+from tests.payments.conftest import finance_staff_create
 
 pytestmark = pytest.mark.django_db
 
 Status = Order.Status
 HTMX = {"HTTP_HX_REQUEST": "true"}
 PAGES = ["office-dashboard", "office-orders", "office-order", "office-money"]
-
-
-@pytest.fixture
-def as_user(client):
-    """`as_user(user)`: the client logged in as `user`, reading the pages in English."""
-
-    def log_in(user: User):
-        user.language = "en"
-        user.save(update_fields=["language"])
-        client.force_login(user)
-        return client
-
-    return log_in
-
-
-def finance_staff_create() -> User:
-    user = UserFactory()
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="payments", codename="manage_finance")
-    )
-    return User.objects.get(pk=user.pk)
 
 
 def variant_of(cooperative: Cooperative, **fields) -> Variant:

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.frontend.conftest import messages_of, page, queries_of
+from tests.payments.conftest import finance_staff_create
 from tests.payments.test_proof_files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -28,27 +28,6 @@ PAGES = ["office-team", "office-rat", "office-shipping", "office-profile"]
 
 def url(name: str, cooperative: Cooperative) -> str:
     return reverse(f"frontend:{name}", args=[cooperative.slug])
-
-
-@pytest.fixture
-def as_user(client):
-    """`as_user(user)`: the client logged in as `user`, reading the pages in English."""
-
-    def log_in(user: User):
-        user.language = "en"
-        user.save(update_fields=["language"])
-        client.force_login(user)
-        return client
-
-    return log_in
-
-
-def finance_staff_create() -> User:
-    user = UserFactory()
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="payments", codename="manage_finance")
-    )
-    return user
 
 
 def pdf_file(content: bytes | None = None) -> SimpleUploadedFile:
