@@ -22,7 +22,8 @@ def can_fulfil_order(user: User, order: Order) -> bool:
 
 def awaits_acceptance(order: Order) -> bool:
     """Paid, or cash on delivery not paid yet (paid at the door): the cooperative accepts it
-    next (lifecycle.order_accept). orders.selectors.orders_to_accept is the same rule."""
+    next (lifecycle.order_accept refuses anything else). orders.selectors.orders_to_accept
+    is the same rule as a filter."""
     return order.status == Order.Status.PAID or (
         order.status == Order.Status.PENDING_PAYMENT and order.is_cash_on_delivery
     )

@@ -213,11 +213,10 @@ class LedgerView(APIView):
         page = paginator.paginate_queryset(
             selectors.ledger_entries_of(cooperative=cooperative), request, view=self
         )
-        balance = selectors.ledger_balance(cooperative)
+        totals = selectors.ledger_totals(cooperative=cooperative)
         return Response({
-            "balance": balance,
-            # Cash-on-delivery commission the platform's holdings do not cover yet.
-            "commission_owed": max(0, -balance),
+            "balance": totals.balance,
+            "commission_owed": totals.commission_owed,
             "count": paginator.page.paginator.count,
             "next": paginator.get_next_link(),
             "previous": paginator.get_previous_link(),

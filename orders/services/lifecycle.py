@@ -28,7 +28,12 @@ from market.models import User
 from market.policies import can_manage_cooperative, ensure
 from orders.errors import InvalidTransition
 from orders.models import Order
-from orders.policies import can_fulfil_order, cancellable_statuses_for, is_order_buyer
+from orders.policies import (
+    awaits_acceptance,
+    can_fulfil_order,
+    cancellable_statuses_for,
+    is_order_buyer,
+)
 from orders.services.transitions import lock_orders, order_transition
 from orders.tasks import order_auto_complete_task, order_auto_deliver_task, order_expire_task
 from payments import settlement
@@ -42,8 +47,7 @@ def order_accept(*, order_pk: int, actor: User, now: datetime.datetime | None = 
     """Cooperative staff accept a paid (or cash-on-delivery) order."""
     order = lock_orders().get(pk=order_pk)
     ensure(can_fulfil_order(actor, order))
-    # Cash on delivery is paid at the door, so its orders are accepted unpaid.
-    if order.status == Status.PENDING_PAYMENT and not order.is_cash_on_delivery:
+    if not awaits_acceptance(order):  # cash on delivery is accepted unpaid: paid at the door
         raise InvalidTransition()
     return order_transition(order=order, to=Status.ACCEPTED, actor=actor,
                             now=now or timezone.now())
