@@ -1,14 +1,19 @@
 """Checks for a page under test: accessibility (axe-core), layout, screenshots."""
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+# The README's pictures, made again by the tests marked for them (SCREENSHOTS_FOR_README=1).
+README_SCREENSHOTS = ROOT / "docs" / "screenshots"
+README_SCREENSHOT_MAX_BYTES = 200_000
 # Installed for the test run only (tests/browser/package.json; `make test` runs `npm ci`).
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -85,3 +90,13 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / (re.sub(r"[^\w.-]+", "-", name).strip("-") + ".png")
     page.screenshot(path=path, full_page=True)
     return path
+
+
+def save_small_png(png: bytes, name: str) -> None:
+    """Into docs/screenshots/, as a 256-colour PNG when the full-colour one is too big."""
+    README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    image = Image.open(io.BytesIO(png))
+    if len(png) > README_SCREENSHOT_MAX_BYTES:
+        image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    image.save(README_SCREENSHOTS / name, format="PNG", optimize=True)
+    assert (README_SCREENSHOTS / name).stat().st_size <= README_SCREENSHOT_MAX_BYTES

@@ -5,12 +5,10 @@ Pages opened without JavaScript are checked with axe in a second, JavaScript-ena
 page of the same user (axe cannot run without it).
 """
 
-import io
 import os
 import re
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from catalog.models import Product
@@ -19,7 +17,12 @@ from market.templatetags.money import rupiah
 from orders.models import Order
 from orders.services.cart import cart_item_add
 from payments.models import Payment
-from tests.browser.checks import ROOT, assert_nothing_overflows, axe_check, screenshot
+from tests.browser.checks import (
+    assert_nothing_overflows,
+    axe_check,
+    save_small_png,
+    screenshot,
+)
 from tests.browser.flows import (
     add_to_cart_without_javascript,
     cooperative_with_shipping,
@@ -37,8 +40,6 @@ from tests.payments.test_proof_files import pdf_bytes
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Tikar-Pandan-2026"
-README_SCREENSHOTS = ROOT / "docs" / "screenshots"
-README_SCREENSHOT_MAX_BYTES = 200_000
 FRENCH = "fr-FR,fr;q=0.9"
 
 
@@ -310,16 +311,6 @@ def readme_market() -> Product:
     ReviewFactory(product=honey, rating=5, buyer=UserFactory(name="Maria Lestari"),
                   text="Madunya asli, asamnya segar. Dikirim rapi dalam dua hari.")
     return honey
-
-
-def save_small_png(png: bytes, name: str) -> None:
-    """Into docs/screenshots/, as a 256-colour PNG when the full-colour one is too big."""
-    README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    image = Image.open(io.BytesIO(png))
-    if len(png) > README_SCREENSHOT_MAX_BYTES:
-        image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    image.save(README_SCREENSHOTS / name, format="PNG", optimize=True)
-    assert (README_SCREENSHOTS / name).stat().st_size <= README_SCREENSHOT_MAX_BYTES
 
 
 def test_the_readme_screenshots_show_the_market_and_a_product_on_a_phone(page, open_page):

@@ -19,9 +19,8 @@ from market.monitoring import Figures, sales_figures_add
 from market.services.cooperatives import rat_record
 from market.templatetags.money import rupiah
 from payments.services import payment_confirm_transfer
-from tests.browser.checks import assert_nothing_overflows, axe_check, screenshot
+from tests.browser.checks import assert_nothing_overflows, axe_check, save_small_png, screenshot
 from tests.browser.flows import cooperative_with_shipping, finance_staff, product_on_sale
-from tests.browser.test_buyer_pages import save_small_png
 from tests.factories import (
     CooperativeFactory,
     DinasOfficerFactory,

@@ -6,12 +6,10 @@ The users read the pages in English (language="en"), whatever the catalog holds.
 """
 
 import datetime
-import io
 import os
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 from playwright.sync_api import expect
 
 from catalog.models import Product
@@ -20,7 +18,12 @@ from market.services.cooperatives import rat_record
 from orders.models import Order
 from orders.services import lifecycle
 from payments.services import payment_confirm_transfer
-from tests.browser.checks import ROOT, assert_nothing_overflows, axe_check, screenshot
+from tests.browser.checks import (
+    assert_nothing_overflows,
+    axe_check,
+    save_small_png,
+    screenshot,
+)
 from tests.browser.flows import (
     cooperative_with_shipping,
     finance_staff,
@@ -31,8 +34,6 @@ from tests.factories import MembershipFactory, UserFactory, checkout_placed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-README_SCREENSHOTS = ROOT / "docs" / "screenshots"
-README_SCREENSHOT_MAX_BYTES = 200_000
 
 
 def in_english(user: User) -> User:
@@ -188,16 +189,6 @@ def sales_of_30_days(cooperative, products: list[Product]) -> None:
                                      tracking_number=f"JNE-{order.pk:08d}")
             elif number == 0 and days_ago == 1:
                 lifecycle.order_accept(order_pk=order.pk, actor=staff)
-
-
-def save_small_png(png: bytes, name: str) -> None:
-    """Into docs/screenshots/, as a 256-colour PNG when the full-colour one is too big."""
-    README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    image = Image.open(io.BytesIO(png))
-    if len(png) > README_SCREENSHOT_MAX_BYTES:
-        image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    image.save(README_SCREENSHOTS / name, format="PNG", optimize=True)
-    assert (README_SCREENSHOTS / name).stat().st_size <= README_SCREENSHOT_MAX_BYTES
 
 
 def test_the_readme_screenshot_shows_the_back_office_dashboard(page, log_in):
