@@ -11,6 +11,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -54,6 +55,7 @@ class DemoLogins:
     buyer: User
     owner: User
     officer: User
+    finance: User
     admin: User
 
 
@@ -75,6 +77,10 @@ def _seed_market() -> DemoLogins:
     )
     bengkayang = Region.objects.get(code="61.07")
     officer_profile.regions.add(bengkayang)
+    finance = demo_user("keuangan@pasar.test", "Keuangan Pasar Koperasi")
+    finance.user_permissions.add(
+        Permission.objects.get(content_type__app_label="payments", codename="manage_finance")
+    )
 
     districts = list(Region.objects.filter(parent=bengkayang).order_by("code"))
     kinds = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()),
@@ -101,7 +107,8 @@ def _seed_market() -> DemoLogins:
                 attendance=cooperative.members_count * 3 // 4,
                 members_total=cooperative.members_count,
             )
-    return DemoLogins(buyer=buyer, owner=first_owner, officer=officer, admin=admin)
+    return DemoLogins(buyer=buyer, owner=first_owner, officer=officer, finance=finance,
+                      admin=admin)
 
 
 def _demo_status(number: int) -> str:

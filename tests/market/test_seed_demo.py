@@ -43,6 +43,7 @@ from market.models import (
     RatMeeting,
     User,
 )
+from market.policies import is_finance_staff
 from market.selectors import Period, monitoring_cooperative_list, monitoring_sales
 from orders.demo import CHECKOUTS, LAPSED_TOTAL, seed_orders
 from orders.models import Checkout, Order, OrderLine
@@ -82,6 +83,9 @@ def test_seed_demo_loads_the_bengkayang_picture_once_and_shows_its_progress(
     out = first.getvalue()
     assert "pembeli@pasar.test" in out
     assert "dinas@pasar.test" in out
+    assert "keuangan@pasar.test" in out
+    # The finance desk's demo login may open it.
+    assert is_finance_staff(User.objects.get(email="keuangan@pasar.test"))
     stages = [line.split(":")[0] for line in out.splitlines() if not line.startswith(" ")]
     assert stages[:6] == ["Market", "Catalog", "Catalog", "Orders", "Orders", "Monitoring"]
     stocked = re.findall(r"^  (\d+)/80 cooperatives stocked", out, re.MULTILINE)

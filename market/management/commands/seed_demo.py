@@ -60,6 +60,7 @@ class Command(BaseCommand):
             ("buyer", logins.buyer),
             ("cooperative owner", logins.owner),
             ("dinas officer", logins.officer),
+            ("finance staff (/finance/)", logins.finance),
             ("platform admin (/admin/)", logins.admin),
         ]:
             self.stdout.write(f"  {role:<26} {user.email}")
