@@ -151,12 +151,17 @@ def last_shipping_address_of(*, user: User) -> dict | None:
     )
 
 
-def order_numbers_bought_by(*, user: User, numbers: list[str]) -> set[str]:
-    """Which of these order numbers the user bought (one query)."""
+def order_pages_for(*, user: User, numbers: list[str]) -> dict[str, tuple[str, str]]:
+    """Of these order numbers, those the user has a page for (one query): number ->
+    ("buyer", "") for their own purchase, ("staff", cooperative slug) for their
+    cooperative's order. Others (out of reach, or only the dinas') are left out."""
     if not numbers:
-        return set()
-    bought = Order.objects.filter(buyer=user, number__in=numbers)
-    return set(bought.values_list("number", flat=True))
+        return {}
+    rows = Order.objects.filter(number__in=numbers).filter(
+        Q(buyer=user) | Q(cooperative__memberships__user=user)
+    ).values_list("number", "buyer_id", "cooperative__slug").distinct()
+    return {number: ("buyer", "") if buyer_id == user.pk else ("staff", slug)
+            for number, buyer_id, slug in rows}
 
 
 def cart_for(*, user: User) -> QuerySet[CartItem]:

@@ -284,18 +284,18 @@ def language(request):
 
 
 def _with_page_links(user, notifications: list[Notification]) -> list[Notification]:
-    """Set `page_link`: the buyer's order page for an order they bought, else nothing.
-
-    Other links (a cooperative, invitations, a staff member's order) are API paths
-    until the back office has pages; the list offers "mark as read" only for those.
-    """
+    """Set `page_link`: an order's page (the buyer's, or its cooperative's back office for
+    its staff), else nothing: the list offers "mark as read" only for the other links
+    (a cooperative, invitations), which are API paths."""
     numbers = [match["number"] for n in notifications if (match := API_ORDER_LINK.match(n.link))]
-    bought = order_selectors.order_numbers_bought_by(user=user, numbers=numbers)
+    pages = order_selectors.order_pages_for(user=user, numbers=numbers)
     for notification in notifications:
         match = API_ORDER_LINK.match(notification.link)
+        seen_as, slug = pages.get(match["number"], ("", "")) if match else ("", "")
         notification.page_link = (
-            reverse("frontend:order", kwargs={"number": match["number"]})
-            if match and match["number"] in bought else ""
+            reverse("frontend:order", kwargs={"number": match["number"]}) if seen_as == "buyer"
+            else reverse("frontend:office-order", args=[slug, match["number"]])
+            if seen_as == "staff" else ""
         )
     return notifications
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from market.models import Notification, NotificationPreference, User
 from market.tokens import email_verification_token
-from tests.factories import NotificationFactory, UserFactory, order_placed
+from tests.factories import MembershipFactory, NotificationFactory, UserFactory, order_placed
 
 pytestmark = pytest.mark.django_db
 
@@ -538,6 +538,15 @@ def test_opening_an_order_notification_marks_it_read_and_opens_the_order_page():
     notification.refresh_from_db()
     assert response["Location"] == f"/orders/{order.number}/"
     assert notification.read_at is not None
+
+
+def test_a_staff_members_order_notification_opens_the_back_office_order():
+    order = order_placed()
+    staff = MembershipFactory(cooperative=order.cooperative, role="staff").user
+    notification = NotificationFactory(recipient=staff, link=f"/api/v1/orders/{order.number}/")
+    response = _logged_in(staff).post("/account/notifications/",
+                                      {"notification": notification.pk, "open": "1"})
+    assert response["Location"] == f"/office/{order.cooperative.slug}/orders/{order.number}/"
 
 
 @pytest.mark.parametrize(
