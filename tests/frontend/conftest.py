@@ -4,6 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.factories import DinasOfficerFactory, MembershipFactory
+from tests.payments.conftest import finance_staff_create
+
 
 @pytest.fixture
 def shopper(client, buyer):
@@ -25,6 +28,23 @@ def as_user(client):
         return client
 
     return log_in
+
+
+# Who must not learn that a cooperative's back-office pages exist (they answer 404).
+OUTSIDERS = ("buyer", "other_staff", "officer_in_scope", "officer_elsewhere", "finance")
+
+
+@pytest.fixture
+def outsider(buyer, officer):
+    """`outsider(who)`: a user of OUTSIDERS, none of them staff of the test's cooperative."""
+    users = {
+        "buyer": lambda: buyer,
+        "other_staff": lambda: MembershipFactory(role="owner").user,
+        "officer_in_scope": lambda: officer,
+        "officer_elsewhere": lambda: DinasOfficerFactory(regions=[]).user,
+        "finance": finance_staff_create,
+    }
+    return lambda who: users[who]()
 
 
 def page(response) -> str:

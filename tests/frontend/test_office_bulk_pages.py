@@ -11,9 +11,8 @@ from catalog.services import product_import_create, product_import_template
 from catalog.services.bulk import COLUMNS, IN_REQUEST_MAX_ROWS
 from market.models import Cooperative, User
 from tests.catalog.bulk_files import XLSX, filled, product_rows, upload
-from tests.factories import CooperativeFactory, DinasOfficerFactory, MembershipFactory
-from tests.frontend.conftest import messages_of, page, queries_of
-from tests.payments.conftest import finance_staff_create
+from tests.factories import CooperativeFactory, MembershipFactory
+from tests.frontend.conftest import OUTSIDERS, messages_of, page, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -55,19 +54,11 @@ def test_anonymous_visitors_are_sent_to_log_in(client, cooperative, staff, name)
 
 
 @pytest.mark.parametrize("name", ["bulk", "template", "job"])
-@pytest.mark.parametrize("who", ["buyer", "other_staff", "officer_in_scope", "officer_elsewhere",
-                                 "finance"])
-def test_nobody_but_the_staff_learns_the_pages_exist(as_user, cooperative, staff, buyer, officer,
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_nobody_but_the_staff_learns_the_pages_exist(as_user, cooperative, staff, outsider,
                                                      name, who):
     product_import = checked_import(cooperative, staff)
-    users = {
-        "buyer": lambda: buyer,
-        "other_staff": lambda: MembershipFactory(role="owner").user,
-        "officer_in_scope": lambda: officer,
-        "officer_elsewhere": lambda: DinasOfficerFactory(regions=[]).user,
-        "finance": finance_staff_create,
-    }
-    client = as_user(users[who]())
+    client = as_user(outsider(who))
     assert client.get(pages(cooperative, product_import)[name]).status_code == 404
     assert client.post(pages(cooperative, product_import)["job"]).status_code == 404
     product_import.refresh_from_db()
