@@ -226,15 +226,13 @@ def _rows_of(sheet) -> tuple[list[tuple[int, dict]], list[RowError]]:
     positions = {column: header.index(column) for column in COLUMNS}
     rows = []
     for number, line in enumerate(lines, start=2):
-        if number > MAX_LINES_READ:
-            return [], [RowError(None, "", _("At most %d rows in one file; split it.") % MAX_ROWS)]
         values = {column: line[index] if index < len(line) else None
                   for column, index in positions.items()}
-        if all(_cell_text(value) == "" for value in values.values()):
-            continue
-        if len(rows) == MAX_ROWS:
+        blank = all(_cell_text(value) == "" for value in values.values())
+        if number > MAX_LINES_READ or (not blank and len(rows) == MAX_ROWS):
             return [], [RowError(None, "", _("At most %d rows in one file; split it.") % MAX_ROWS)]
-        rows.append((number, values))
+        if not blank:
+            rows.append((number, values))
     if not rows:
         return [], [RowError(None, "", _("The file has no rows below the header."))]
     return rows, []
