@@ -3,9 +3,12 @@ orders.selectors' rule."""
 
 from collections.abc import Iterable
 
+from django.db.models import Q
+
 from market.models import Membership, User
 from market.policies import can_manage_cooperative, is_cooperative_staff, is_platform_admin
 from orders.models import TRANSITIONS, Order
+from payments.methods import PaymentMethod
 
 BUYER_CANCELLABLE = {Order.Status.PENDING_PAYMENT, Order.Status.PAID}
 STAFF_CANCELLABLE = {Order.Status.PENDING_PAYMENT, Order.Status.PAID, Order.Status.ACCEPTED}
@@ -20,10 +23,15 @@ def can_fulfil_order(user: User, order: Order) -> bool:
     return is_cooperative_staff(user, order.cooperative)
 
 
+# Paid, or cash on delivery not paid yet (paid at the door): the cooperative accepts it
+# next (lifecycle.order_accept refuses anything else). The rule for one order, and as a
+# filter (orders.selectors.orders_to_accept): keep the two together.
+AWAITING_ACCEPTANCE = Q(status=Order.Status.PAID) | Q(
+    status=Order.Status.PENDING_PAYMENT, payment_method=PaymentMethod.COD
+)
+
+
 def awaits_acceptance(order: Order) -> bool:
-    """Paid, or cash on delivery not paid yet (paid at the door): the cooperative accepts it
-    next (lifecycle.order_accept refuses anything else). orders.selectors.orders_to_accept
-    is the same rule as a filter."""
     return order.status == Order.Status.PAID or (
         order.status == Order.Status.PENDING_PAYMENT and order.is_cash_on_delivery
     )

@@ -10,7 +10,7 @@ from market.errors import NotFound
 from market.models import Cooperative, Membership, User
 from market.policies import is_platform_admin, officer_scope_q
 from orders.models import CartItem, Checkout, Order, OrderLine, ShippingOption
-from payments.methods import PaymentMethod
+from orders.policies import AWAITING_ACCEPTANCE
 
 Kind = Event.Kind
 # What the buyer and the cooperative see of an order's events (not stock or ledger).
@@ -64,12 +64,10 @@ def _cooperative_orders(*, user: User, cooperative: str) -> QuerySet[Order]:
 
 
 def orders_to_accept(*, user: User, cooperative: str) -> QuerySet[Order]:
-    """The cooperative's orders waiting to be accepted, oldest first: paid, or cash on
-    delivery not paid yet (orders.policies.awaits_acceptance, as a filter)."""
-    waiting = Q(status=Order.Status.PAID) | Q(
-        status=Order.Status.PENDING_PAYMENT, payment_method=PaymentMethod.COD
-    )
-    return _cooperative_orders(user=user, cooperative=cooperative).filter(waiting).order_by(
+    """The cooperative's orders waiting to be accepted, oldest first."""
+    return _cooperative_orders(user=user, cooperative=cooperative).filter(
+        AWAITING_ACCEPTANCE
+    ).order_by(
         "created_at", "pk"
     )
 
